@@ -1,0 +1,461 @@
+//! One transcript line to normalized events. Reads only the fields Accrete
+//! uses, leniently (see [`crate::lenient`]), and applies the privacy filter:
+//! prompt text, tool inputs and paths are dropped unless the person opted in;
+//! catalog signals are evaluated here, on the developer's machine.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use accrete_common::catalog::Catalog;
+use accrete_common::proto::{Content, TokenUsage, ToolCall};
+use accrete_common::time::parse_rfc3339_ms;
+use accrete_common::TranscriptEvent;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+use crate::lenient::{FromMap, LBool, LList, LObj, LStr, LU64};
+
+/// Line types Claude Code is known to write; others are counted as unknown
+/// (and still become events: a new type is not an error).
+pub const KNOWN_LINE_TYPES: &[&str] = &[
+    "user",
+    "assistant",
+    "system",
+    "summary",
+    "progress",
+    "file-history-snapshot",
+    "queue-operation",
+    "pr-link",
+    "attachment",
+    "permission-mode",
+    "custom-title",
+];
+
+#[derive(Debug, Default)]
+pub(crate) struct Line<'a> {
+    pub ty: LStr<'a>,
+    pub session_id: LStr<'a>,
+    pub timestamp: LStr<'a>,
+    pub is_sidechain: LBool,
+    pub is_meta: LBool,
+    pub is_compact_summary: LBool,
+    pub permission_mode: LStr<'a>,
+    pub subtype: LStr<'a>,
+    pub compact_trigger: LStr<'a>,
+    pub cwd: LStr<'a>,
+    pub version: LStr<'a>,
+    pub message: Message<'a>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Message<'a> {
+    pub model: LStr<'a>,
+    pub id: LStr<'a>,
+    pub content: LContent<'a>,
+    pub usage: Option<Usage>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Usage {
+    input: LU64,
+    output: LU64,
+    cache_creation: LU64,
+    cache_read: LU64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Block<'a> {
+    ty: LStr<'a>,
+    text: LStr<'a>,
+    name: LStr<'a>,
+    is_error: LBool,
+    input: Vec<(LStr<'a>, LStr<'a>)>,
+}
+
+#[derive(Debug, Default)]
+struct Input<'a>(Vec<(LStr<'a>, LStr<'a>)>);
+
+#[derive(Debug, Default)]
+struct CompactMeta<'a> {
+    trigger: LStr<'a>,
+}
+
+/// `message.content`: a string, or a list of blocks.
+#[derive(Debug, Default)]
+pub(crate) enum LContent<'a> {
+    #[default]
+    None,
+    Text(Cow<'a, str>),
+    Blocks(Vec<Block<'a>>),
+}
+
+fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+    map.next_value::<IgnoredAny>().map(|_| ())
+}
+
+impl<'de> FromMap<'de> for Line<'de> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.ty = map.next_value()?,
+            "sessionId" => self.session_id = map.next_value()?,
+            "timestamp" => self.timestamp = map.next_value()?,
+            "isSidechain" => self.is_sidechain = map.next_value()?,
+            "isMeta" => self.is_meta = map.next_value()?,
+            "isCompactSummary" => self.is_compact_summary = map.next_value()?,
+            "permissionMode" => self.permission_mode = map.next_value()?,
+            "subtype" => self.subtype = map.next_value()?,
+            "cwd" => self.cwd = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            "compactMetadata" => {
+                let LObj(m) = map.next_value::<LObj<CompactMeta>>()?;
+                self.compact_trigger = m.map(|m| m.trigger).unwrap_or_default();
+            }
+            "message" => {
+                let LObj(m) = map.next_value::<LObj<Message>>()?;
+                self.message = m.unwrap_or_default();
+            }
+            _ => skip(map)?,
+        }
+        Ok(())
+    }
+}
+
+impl<'de> FromMap<'de> for Message<'de> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "model" => self.model = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "content" => self.content = map.next_value()?,
+            "usage" => self.usage = map.next_value::<LObj<Usage>>()?.0,
+            _ => skip(map)?,
+        }
+        Ok(())
+    }
+}
+
+impl<'de> FromMap<'de> for Usage {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "input_tokens" => self.input = map.next_value()?,
+            "output_tokens" => self.output = map.next_value()?,
+            "cache_creation_input_tokens" => self.cache_creation = map.next_value()?,
+            "cache_read_input_tokens" => self.cache_read = map.next_value()?,
+            _ => skip(map)?,
+        }
+        Ok(())
+    }
+}
+
+impl<'de> FromMap<'de> for CompactMeta<'de> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "trigger" => self.trigger = map.next_value()?,
+            _ => skip(map)?,
+        }
+        Ok(())
+    }
+}
+
+impl<'de> FromMap<'de> for Block<'de> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.ty = map.next_value()?,
+            "text" => self.text = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "is_error" => self.is_error = map.next_value()?,
+            "input" => self.input = map.next_value::<LObj<Input>>()?.0.map(|i| i.0).unwrap_or_default(),
+            _ => skip(map)?,
+        }
+        Ok(())
+    }
+}
+
+impl<'de> FromMap<'de> for Input<'de> {
+    /// Keeps the input's string fields (borrowed): signals test them, and an
+    /// opted-in person's events carry them. Other values are skipped.
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        let v: LStr<'de> = map.next_value()?;
+        if v.0.is_some() {
+            self.0.push((LStr(Some(Cow::Owned(key.to_owned()))), v));
+        }
+        Ok(())
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for LContent<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = LContent<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a list of blocks")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(LContent::Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(LContent::Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                let list = LList::<Block<'de>>::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(LContent::Blocks(list.0))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(LContent::None)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(LContent::None)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(LContent::None)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(LContent::None)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(LContent::None)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(LContent::None)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Where a line comes from: fixed for the whole file.
+#[derive(Debug, Clone, Default)]
+pub struct LineContext {
+    pub person: String,
+    pub team: String,
+    pub session_id: String,
+    pub agent_id: String,
+    pub project: String,
+}
+
+/// How lines are normalized: the catalog's signals and the privacy choice.
+pub struct Normalizer<'c> {
+    pub catalog: &'c Catalog,
+    pub share_content: bool,
+}
+
+/// How many places after a tear are tried before a line is given up.
+const MAX_RECOVERY_TRIES: usize = 64;
+
+/// Why a line gave no event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineError {
+    /// Not JSON, or not a JSON object.
+    InvalidJson(String),
+    /// A subagent line whose session could not be told.
+    NoSession,
+}
+
+/// What a line held: its events (a line can hold several JSON objects when a
+/// writer crashed mid-line and the next write followed without a newline)
+/// and what went wrong on the way.
+#[derive(Debug, Default)]
+pub struct ParsedLine {
+    pub events: Vec<TranscriptEvent>,
+    pub error: Option<LineError>,
+    pub invalid_utf8: bool,
+    /// Objects after the first on the same line.
+    pub extra_objects: usize,
+    /// The line was torn and an object after the tear was read.
+    pub recovered: bool,
+    /// The `sessionId` the line names (for subagent files beside their session).
+    pub session_hint: Option<String>,
+}
+
+impl Normalizer<'_> {
+    /// Parses one line (without its newline). Never panics; whatever can be
+    /// read is read.
+    pub fn parse_line(&self, bytes: &[u8], ctx: &LineContext, offset: u64, line: u64) -> ParsedLine {
+        let mut out = ParsedLine::default();
+        let lossy;
+        let text: &[u8] = match std::str::from_utf8(bytes) {
+            Ok(_) => bytes,
+            Err(_) => {
+                out.invalid_utf8 = true;
+                lossy = String::from_utf8_lossy(bytes).into_owned();
+                lossy.as_bytes()
+            }
+        };
+        self.read_objects(text, ctx, offset, line, bytes.len(), &mut out);
+        if out.events.is_empty() && matches!(out.error, Some(LineError::InvalidJson(_))) {
+            // A writer that died mid-line leaves a torn prefix, and the next
+            // write follows it on the same line. Find the object that starts
+            // after the tear and reads cleanly to the end of the line. (`{"`
+            // cannot occur inside a JSON string, only where an object starts.)
+            let mut from = 1;
+            for _ in 0..MAX_RECOVERY_TRIES {
+                let Some(i) = memchr::memmem::find(&text[from..], b"{\"") else { break };
+                let start = from + i;
+                let mut probe = ParsedLine::default();
+                self.read_objects(&text[start..], ctx, offset, line, bytes.len(), &mut probe);
+                if probe.error.is_none() && !probe.events.is_empty() {
+                    out.events = probe.events;
+                    out.extra_objects = probe.extra_objects;
+                    out.session_hint = probe.session_hint;
+                    out.recovered = true;
+                    break;
+                }
+                from = start + 1;
+            }
+        }
+        out
+    }
+
+    fn read_objects(&self, text: &[u8], ctx: &LineContext, offset: u64, line: u64, len: usize, out: &mut ParsedLine) {
+        let mut stream = serde_json::Deserializer::from_slice(text).into_iter::<LObj<Line>>();
+        loop {
+            match stream.next() {
+                None => break,
+                Some(Ok(LObj(Some(l)))) => {
+                    if !out.events.is_empty() {
+                        out.extra_objects += 1;
+                    }
+                    if out.session_hint.is_none() {
+                        out.session_hint = l.session_id.0.as_deref().map(str::to_owned);
+                    }
+                    let mut ev = self.normalize(&l, ctx, offset, line, len);
+                    if ev.session_id.is_empty() {
+                        match l.session_id.0.as_deref() {
+                            Some(s) if !s.is_empty() => ev.session_id = s.to_owned(),
+                            _ => {
+                                out.error = Some(LineError::NoSession);
+                                continue;
+                            }
+                        }
+                    }
+                    out.events.push(ev);
+                }
+                Some(Ok(LObj(None))) => {
+                    out.error = Some(LineError::InvalidJson("not a JSON object".into()));
+                    break;
+                }
+                Some(Err(e)) => {
+                    out.error = Some(LineError::InvalidJson(e.to_string()));
+                    break;
+                }
+            }
+        }
+    }
+
+    fn normalize(&self, l: &Line, ctx: &LineContext, offset: u64, line: u64, len: usize) -> TranscriptEvent {
+        let ty = l.ty.as_str();
+        let mut ev = TranscriptEvent {
+            person: ctx.person.clone(),
+            team: ctx.team.clone(),
+            session_id: ctx.session_id.clone(),
+            project: ctx.project.clone(),
+            agent_id: ctx.agent_id.clone(),
+            offset,
+            line,
+            timestamp_ms: parse_rfc3339_ms(l.timestamp.as_str()).unwrap_or(0),
+            line_type: ty.to_owned(),
+            is_sidechain: l.is_sidechain.0,
+            is_meta: l.is_meta.0,
+            is_compact_summary: l.is_compact_summary.0,
+            permission_mode: l.permission_mode.as_str().to_owned(),
+            system_subtype: if ty == "system" { l.subtype.as_str().to_owned() } else { String::new() },
+            compact_trigger: l.compact_trigger.as_str().to_owned(),
+            model: l.message.model.as_str().to_owned(),
+            message_id: l.message.id.as_str().to_owned(),
+            claude_version: l.version.as_str().to_owned(),
+            line_bytes: len.min(u32::MAX as usize) as u32,
+            ..Default::default()
+        };
+        if let Some(u) = &l.message.usage {
+            ev.usage = Some(TokenUsage {
+                input_tokens: u.input.0,
+                output_tokens: u.output.0,
+                cache_creation_input_tokens: u.cache_creation.0,
+                cache_read_input_tokens: u.cache_read.0,
+            });
+        }
+        let mut text = String::new();
+        let mut push_text = |t: &str, ev: &mut TranscriptEvent| {
+            if ty == "user" && !l.is_compact_summary.0 {
+                extract_commands(t, &mut ev.commands);
+            }
+            if self.share_content {
+                if !text.is_empty() {
+                    text.push('\n');
+                }
+                text.push_str(t);
+            }
+        };
+        match &l.message.content {
+            LContent::None => {}
+            LContent::Text(t) => push_text(t, &mut ev),
+            LContent::Blocks(blocks) => {
+                for b in blocks {
+                    match b.ty.as_str() {
+                        "text" => push_text(b.text.as_str(), &mut ev),
+                        "tool_use" if ty == "assistant" => ev.tool_calls.push(self.tool_call(b)),
+                        "tool_result" => {
+                            ev.tool_results += 1;
+                            ev.tool_errors += b.is_error.0 as u32;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        if self.share_content {
+            ev.content = Some(Content { text, cwd: l.cwd.as_str().to_owned() });
+        }
+        ev
+    }
+
+    fn tool_call(&self, b: &Block) -> ToolCall {
+        let name = b.name.as_str();
+        let mut call = ToolCall { name: name.to_owned(), ..Default::default() };
+        for s in &self.catalog.signals {
+            if !s.tools.iter().any(|t| t == name) {
+                continue;
+            }
+            let value = s.fields().find_map(|f| b.input.iter().find(|(k, _)| k.as_str() == f).map(|(_, v)| v.as_str()));
+            if value.is_some_and(|v| s.matches_value(v)) {
+                call.signals.push(s.id.clone());
+            }
+        }
+        if self.share_content {
+            let obj: serde_json::Map<String, serde_json::Value> =
+                b.input.iter().map(|(k, v)| (k.as_str().to_owned(), v.as_str().into())).collect();
+            call.input_json = serde_json::Value::Object(obj).to_string();
+        }
+        call
+    }
+}
+
+/// Finds every `<command-name>/NAME</command-name>` and keeps `NAME`.
+pub fn extract_commands(text: &str, out: &mut Vec<String>) {
+    const OPEN: &str = "<command-name>";
+    const CLOSE: &str = "</command-name>";
+    let mut rest = text;
+    while let Some(i) = memchr::memmem::find(rest.as_bytes(), OPEN.as_bytes()) {
+        rest = &rest[i + OPEN.len()..];
+        let Some(j) = memchr::memmem::find(rest.as_bytes(), CLOSE.as_bytes()) else { break };
+        if let Some(name) = rest[..j].strip_prefix('/') {
+            out.push(name.to_owned());
+        }
+        rest = &rest[j + CLOSE.len()..];
+    }
+}
+
+/// A stable short name for a project folder that does not reveal it.
+pub fn project_hash(dir: &str) -> String {
+    // FNV-1a: stable across builds and platforms, unlike std's hasher.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in dir.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("p{:012x}", h >> 16)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,136 @@
+use super::*;
+
+fn ctx() -> LineContext {
+    LineContext { person: "dev1".into(), session_id: "s1".into(), project: "p1".into(), ..Default::default() }
+}
+
+fn parse(line: &str) -> ParsedLine {
+    let c = Catalog::builtin();
+    Normalizer { catalog: &c, share_content: false }.parse_line(line.as_bytes(), &ctx(), 100, 3)
+}
+
+#[test]
+fn normalizes_an_assistant_tool_call_without_its_input() {
+    let p = parse(
+        r#"{"type":"assistant","timestamp":"2026-01-24T16:20:51.451Z","sessionId":"s1","message":{"model":"claude-x","id":"m1","content":[{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"git add . && git commit -m \"secret plan\""}}],"usage":{"input_tokens":3,"output_tokens":"bad"}}}"#,
+    );
+    assert!(p.error.is_none());
+    let ev = &p.events[0];
+    assert_eq!((ev.line_type.as_str(), ev.offset, ev.line, ev.timestamp_ms), ("assistant", 100, 3, 1_769_271_651_451));
+    assert_eq!(ev.tool_calls[0].name, "Bash");
+    assert_eq!(ev.tool_calls[0].signals, ["git_commit"]);
+    assert_eq!(ev.tool_calls[0].input_json, "", "inputs stay on the machine by default");
+    assert_eq!(ev.usage.as_ref().unwrap().input_tokens, 3);
+    assert_eq!(ev.usage.as_ref().unwrap().output_tokens, 0, "a wrong type reads as absent");
+    assert!(ev.content.is_none());
+}
+
+#[test]
+fn shares_content_only_when_asked() {
+    let c = Catalog::builtin();
+    let n = Normalizer { catalog: &c, share_content: true };
+    let p = n.parse_line(
+        br#"{"type":"user","cwd":"/home/a/repo","message":{"content":"please fix the bug"}}"#,
+        &ctx(),
+        0,
+        1,
+    );
+    let ev = &p.events[0];
+    assert_eq!(ev.content.as_ref().unwrap().text, "please fix the bug");
+    assert_eq!(ev.content.as_ref().unwrap().cwd, "/home/a/repo");
+}
+
+#[test]
+fn finds_commands_in_user_lines_but_not_in_compact_summaries() {
+    let p = parse(
+        r#"{"type":"user","message":{"role":"user","content":"<command-name>/clear</command-name>\n<command-message>clear</command-message><command-name>/handgemacht:create-beads</command-name>"}}"#,
+    );
+    assert_eq!(p.events[0].commands, ["clear", "handgemacht:create-beads"]);
+    let p = parse(
+        r#"{"type":"user","isCompactSummary":true,"message":{"content":[{"type":"text","text":"<command-name>/init</command-name>"}]}}"#,
+    );
+    assert!(p.events[0].commands.is_empty());
+    let p = parse(r#"{"type":"assistant","message":{"content":[{"type":"text","text":"<command-name>/init</command-name>"}]}}"#);
+    assert!(p.events[0].commands.is_empty(), "only user lines hold commands");
+}
+
+#[test]
+fn reads_system_compaction_and_plan_mode() {
+    let p = parse(r#"{"type":"system","subtype":"compact_boundary","compactMetadata":{"trigger":"manual","preTokens":5}}"#);
+    assert_eq!((p.events[0].system_subtype.as_str(), p.events[0].compact_trigger.as_str()), ("compact_boundary", "manual"));
+    let p = parse(r#"{"type":"user","permissionMode":"plan","isSidechain":true,"message":{"content":[{"type":"tool_result","is_error":true}]}}"#);
+    let ev = &p.events[0];
+    assert_eq!((ev.permission_mode.as_str(), ev.is_sidechain, ev.tool_results, ev.tool_errors), ("plan", true, 1, 1));
+}
+
+#[test]
+fn context_file_signal_needs_an_editing_tool() {
+    let p = parse(
+        r#"{"type":"assistant","message":{"content":[{"type":"tool_use","name":"Write","input":{"file_path":"/r/CLAUDE.md","content":"x"}},{"type":"tool_use","name":"Read","input":{"file_path":"/r/CLAUDE.md"}}]}}"#,
+    );
+    let calls = &p.events[0].tool_calls;
+    assert_eq!(calls[0].signals, ["project_context_file"]);
+    assert!(calls[1].signals.is_empty());
+}
+
+#[test]
+fn bad_lines_give_errors_not_panics() {
+    let blank = parse("  ");
+    assert!(blank.events.is_empty() && blank.error.is_none(), "a blank line is nothing, not an error");
+    for bad in ["{", "[1,2]", "\"str\"", "{\"type\":", "nul\0l", "{}}"] {
+        let p = parse(bad);
+        assert!(p.error.is_some() || !p.events.is_empty(), "{bad:?}");
+    }
+    assert!(matches!(parse("[1,2]").error, Some(LineError::InvalidJson(_))));
+    // Wrong types everywhere still give an event.
+    let p = parse(r#"{"type":7,"timestamp":[],"isSidechain":"yes","message":{"content":{"a":1},"usage":[1]},"cwd":{"x":[{}]}}"#);
+    assert!(p.error.is_none());
+    assert_eq!(p.events[0].line_type, "");
+}
+
+#[test]
+fn invalid_utf8_is_read_lossily() {
+    let c = Catalog::builtin();
+    let n = Normalizer { catalog: &c, share_content: false };
+    let mut line = br#"{"type":"user","message":{"content":"caf"#.to_vec();
+    line.extend_from_slice(&[0xff, 0xfe]);
+    line.extend_from_slice(br#" <command-name>/review-pr</command-name>"}}"#);
+    let p = n.parse_line(&line, &ctx(), 0, 1);
+    assert!(p.invalid_utf8);
+    assert_eq!(p.events[0].commands, ["review-pr"]);
+}
+
+#[test]
+fn two_objects_on_one_line_are_both_read() {
+    let p = parse(r#"{"type":"user","message":{"content":"hi"}}{"type":"summary","summary":"x"}"#);
+    assert_eq!(p.events.len(), 2);
+    assert_eq!(p.extra_objects, 1);
+    assert_eq!(p.events[1].line_type, "summary");
+}
+
+#[test]
+fn a_torn_prefix_is_skipped_and_the_next_object_read() {
+    let p = parse(r#"{"type":"assistant","message":{"role":"assis{"type":"user","message":{"content":"<command-name>/compact</command-name>"}}"#);
+    assert!(p.recovered);
+    assert!(p.error.is_some());
+    assert_eq!(p.events.len(), 1);
+    assert_eq!(p.events[0].commands, ["compact"]);
+}
+
+#[test]
+fn subagent_lines_take_their_session_from_the_line() {
+    let c = Catalog::builtin();
+    let n = Normalizer { catalog: &c, share_content: false };
+    let agent = LineContext { person: "a".into(), agent_id: "x1".into(), ..Default::default() };
+    let p = n.parse_line(br#"{"type":"user","sessionId":"parent","isSidechain":true}"#, &agent, 0, 1);
+    assert_eq!(p.events[0].session_id, "parent");
+    let p = n.parse_line(br#"{"type":"user"}"#, &agent, 0, 1);
+    assert_eq!(p.error, Some(LineError::NoSession));
+}
+
+#[test]
+fn project_hash_is_stable_and_opaque() {
+    assert_eq!(project_hash("-Users-dev1-Work-cli"), project_hash("-Users-dev1-Work-cli"));
+    assert_ne!(project_hash("a"), project_hash("b"));
+    assert!(!project_hash("-Users-dev1-Work-cli").contains("dev1"));
+}

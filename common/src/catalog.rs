@@ -1,0 +1,268 @@
+//! The practice catalog: versioned data (TOML) that names each practice and
+//! its rule, loaded by the collector (for signals) and the classifier (for
+//! rules). Nothing about a particular practice is hard-coded elsewhere.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+/// The catalog shipped with this build.
+pub const BUILTIN_CATALOG: &str = include_str!("../../catalog/practices-v1.toml");
+
+/// Suffix of the mark key that closes a practice's window (see [`Practice::before`]).
+pub const BEFORE_SUFFIX: &str = ".before";
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("cannot read catalog {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("invalid catalog: {0}")]
+    Parse(#[from] toml::de::Error),
+    #[error("invalid catalog: {0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalog {
+    pub version: String,
+    #[serde(default)]
+    pub signals: Vec<Signal>,
+    pub practices: Vec<Practice>,
+}
+
+/// A predicate on a tool call's input, evaluated by the collector so that the
+/// input itself stays on the developer's machine.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signal {
+    pub id: String,
+    pub tools: Vec<String>,
+    /// Input field(s) to look at; the first present one is used.
+    #[serde(default)]
+    pub field: Option<String>,
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// The field matches this regular expression...
+    #[serde(default)]
+    pub regex: Option<String>,
+    /// ...or its last path component is one of these names.
+    #[serde(default)]
+    pub basenames: Vec<String>,
+    #[serde(skip)]
+    compiled: Option<Regex>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Practice {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    #[serde(rename = "match")]
+    pub matchers: Vec<Matcher>,
+    /// The practice counts only if its first match precedes the first event
+    /// matching this (in the session's own file).
+    #[serde(default)]
+    pub before: Option<Matcher>,
+    #[serde(default)]
+    pub include_sidechain: bool,
+}
+
+/// Conditions on one event; all given conditions must hold.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Matcher {
+    /// A tool call with one of these names (and the signal, if given).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<String>,
+    /// A tool call carrying this collector signal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<String>,
+    /// A slash command with one of these names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<String>,
+    /// A slash command with a name not in this list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commands_except: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission_mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_subtype: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compact_trigger: Option<String>,
+}
+
+impl Matcher {
+    /// Whether the matcher looks at tool calls (and so matches per call).
+    pub fn is_tool_matcher(&self) -> bool {
+        !self.tools.is_empty() || self.signal.is_some()
+    }
+
+    /// Whether the matcher looks at commands.
+    pub fn is_command_matcher(&self) -> bool {
+        !self.commands.is_empty() || self.commands_except.is_some()
+    }
+
+    fn is_empty(&self) -> bool {
+        *self == Matcher::default()
+    }
+
+    /// The rule as one line of TOML-like text, for the catalog API.
+    pub fn describe(&self) -> String {
+        toml::to_string(self).unwrap_or_default().trim().replace('\n', ", ")
+    }
+}
+
+impl Signal {
+    pub fn fields(&self) -> impl Iterator<Item = &str> {
+        self.field.iter().chain(self.fields.iter()).map(String::as_str)
+    }
+
+    /// Evaluates the signal on one field value.
+    pub fn matches_value(&self, value: &str) -> bool {
+        if let Some(re) = &self.compiled
+            && re.is_match(value)
+        {
+            return true;
+        }
+        if !self.basenames.is_empty() {
+            let base = value.rsplit(['/', '\\']).next().unwrap_or(value);
+            return self.basenames.iter().any(|b| b == base);
+        }
+        false
+    }
+}
+
+impl Practice {
+    /// The rule, as shown in the catalog API.
+    pub fn rule_text(&self) -> String {
+        let any: Vec<String> = self.matchers.iter().map(|m| format!("{{ {} }}", m.describe())).collect();
+        let mut s = format!("any of [{}]", any.join(", "));
+        if let Some(b) = &self.before {
+            s.push_str(&format!(", before the first {{ {} }}", b.describe()));
+        }
+        if !self.include_sidechain {
+            s.push_str(", ignoring sidechain lines");
+        }
+        s
+    }
+}
+
+impl Catalog {
+    pub fn builtin() -> Catalog {
+        Catalog::parse(BUILTIN_CATALOG).expect("the built-in catalog is valid")
+    }
+
+    pub fn load(path: &Path) -> Result<Catalog, CatalogError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| CatalogError::Io { path: path.display().to_string(), source })?;
+        Catalog::parse(&text)
+    }
+
+    pub fn parse(text: &str) -> Result<Catalog, CatalogError> {
+        let mut c: Catalog = toml::from_str(text)?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    pub fn practice_ids(&self) -> Vec<String> {
+        self.practices.iter().map(|p| p.id.clone()).collect()
+    }
+
+    fn validate(&mut self) -> Result<(), CatalogError> {
+        let bad = |m: String| Err(CatalogError::Invalid(m));
+        let mut ids = HashSet::new();
+        for s in &mut self.signals {
+            if !ids.insert(s.id.clone()) {
+                return bad(format!("duplicate signal id `{}`", s.id));
+            }
+            if s.fields().next().is_none() {
+                return bad(format!("signal `{}` names no input field", s.id));
+            }
+            if s.regex.is_none() && s.basenames.is_empty() {
+                return bad(format!("signal `{}` needs `regex` or `basenames`", s.id));
+            }
+            if let Some(r) = &s.regex {
+                s.compiled = Some(Regex::new(r).map_err(|e| CatalogError::Invalid(format!("signal `{}`: {e}", s.id)))?);
+            }
+        }
+        let signals: HashSet<&str> = self.signals.iter().map(|s| s.id.as_str()).collect();
+        let mut pids = HashSet::new();
+        for p in &self.practices {
+            if p.id.is_empty() || !p.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+                return bad(format!("practice id `{}` must be lowercase snake_case", p.id));
+            }
+            if !pids.insert(p.id.as_str()) {
+                return bad(format!("duplicate practice id `{}`", p.id));
+            }
+            if p.matchers.is_empty() {
+                return bad(format!("practice `{}` has no `match`", p.id));
+            }
+            for m in p.matchers.iter().chain(p.before.iter()) {
+                if m.is_empty() {
+                    return bad(format!("practice `{}` has an empty matcher", p.id));
+                }
+                if m.is_tool_matcher() && m.is_command_matcher() {
+                    return bad(format!("practice `{}`: one matcher cannot test both tools and commands", p.id));
+                }
+                if let Some(sig) = &m.signal
+                    && !signals.contains(sig.as_str())
+                {
+                    return bad(format!("practice `{}` names unknown signal `{sig}`", p.id));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalog_has_the_seven_objective_practices() {
+        let c = Catalog::builtin();
+        assert_eq!(
+            c.practice_ids(),
+            [
+                "plan_mode",
+                "subagent_delegation",
+                "saved_commands",
+                "context_management",
+                "project_context",
+                "task_tracking",
+                "committing_work"
+            ]
+        );
+        assert!(c.practices.iter().all(|p| !p.description.is_empty()));
+        assert!(c.practices[0].rule_text().contains("before the first"));
+    }
+
+    #[test]
+    fn signals_match_commit_commands_and_context_files() {
+        let c = Catalog::builtin();
+        let commit = &c.signals[0];
+        assert!(commit.matches_value("git commit -m x"));
+        assert!(commit.matches_value("cd x && git -C /repo commit -am y"));
+        // The rule is literal: `\\b` also ends a word at `-`.
+        assert!(commit.matches_value("git commit-tree"));
+        assert!(!commit.matches_value("git status"));
+        let ctx = &c.signals[1];
+        assert!(ctx.matches_value("/Users/a/repo/CLAUDE.md"));
+        assert!(ctx.matches_value("AGENTS.md"));
+        assert!(!ctx.matches_value("/repo/docs/CLAUDE.md.bak"));
+    }
+
+    #[test]
+    fn rejects_unknown_keys_and_signals() {
+        let err = Catalog::parse("version='1'\n[[practices]]\nid='x'\nname='x'\ndescription='x'\nmatch=[{signal='nope'}]")
+            .unwrap_err();
+        assert!(err.to_string().contains("unknown signal `nope`"), "{err}");
+        let err = Catalog::parse("version='1'\nbogus=1\npractices=[]").unwrap_err();
+        assert!(err.to_string().contains("bogus"), "{err}");
+    }
+}

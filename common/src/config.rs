@@ -1,0 +1,243 @@
+//! Configuration: built-in defaults, then a TOML file, then `ACCRETE__*`
+//! environment variables (`ACCRETE__PRIVACY__SHARE_CONTENT=true`), then
+//! command-line flags. Unknown keys are errors that name the key.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The HTTP + gRPC port `accrete up` listens on unless told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:7430";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("configuration: {key}: {message}")]
+    Invalid { key: String, message: String },
+}
+
+fn invalid(key: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { key: key.to_string(), message: message.into() }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where the embedded store (SQLite) lives.
+    pub data_dir: PathBuf,
+    /// HTTP and gRPC, on one port.
+    pub listen: String,
+    /// The Claude Code folders to read, one per person.
+    pub sources: Vec<SourceConfig>,
+    pub privacy: PrivacyConfig,
+    pub collector: CollectorConfig,
+    /// A practice catalog file to use instead of the built-in one.
+    pub catalog: Option<PathBuf>,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    pub person: String,
+    /// A Claude Code config folder (the one holding `projects/`).
+    pub path: PathBuf,
+    #[serde(default)]
+    pub team: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivacyConfig {
+    /// Send prompt text, tool inputs and the working directory too. Off by
+    /// default: only names, counts and timings leave the machine.
+    pub share_content: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CollectorConfig {
+    /// Lines longer than this are skipped (with a warning and a counter)
+    /// without being held in memory.
+    pub max_line_bytes: u64,
+    /// A full rescan of the folders, as a safety net under file events.
+    pub rescan_interval_ms: u64,
+    /// Events per batch handed to the classifier.
+    pub batch_max_events: usize,
+    /// How long a new line may wait for its batch to fill.
+    pub batch_max_delay_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A `tracing` filter, e.g. `info` or `accrete_collector=debug`; `RUST_LOG` wins.
+    pub level: String,
+    /// `text` or `json`.
+    pub format: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: default_data_dir(),
+            listen: DEFAULT_LISTEN.to_string(),
+            sources: Vec::new(),
+            privacy: PrivacyConfig::default(),
+            collector: CollectorConfig::default(),
+            catalog: None,
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for CollectorConfig {
+    fn default() -> Self {
+        CollectorConfig {
+            max_line_bytes: 64 << 20,
+            rescan_interval_ms: 10_000,
+            batch_max_events: 4096,
+            batch_max_delay_ms: 50,
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { level: "info".into(), format: "text".into() }
+    }
+}
+
+/// `$XDG_DATA_HOME/accrete`, else `~/.local/share/accrete`.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
+        return PathBuf::from(x).join("accrete");
+    }
+    home_dir().join(".local/share/accrete")
+}
+
+pub fn home_dir() -> PathBuf {
+    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The current user's Claude Code folder: `$CLAUDE_CONFIG_DIR`, else `~/.claude`.
+/// (`CLAUDE_CONFIG_DIR` may list several folders separated by commas; the first is used.)
+pub fn default_claude_dir() -> PathBuf {
+    if let Some(x) = std::env::var("CLAUDE_CONFIG_DIR").ok().filter(|x| !x.is_empty()) {
+        return PathBuf::from(x.split(',').next().unwrap_or_default().trim());
+    }
+    home_dir().join(".claude")
+}
+
+/// The current user's name, for the default source.
+pub fn current_person() -> String {
+    std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "me".into())
+}
+
+impl Config {
+    /// Defaults, then `file` (if any), then `ACCRETE__*` environment variables.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut b = config::Config::builder().add_source(config::Config::try_from(&Config::default())?);
+        if let Some(f) = file {
+            b = b.add_source(config::File::from(f).format(config::FileFormat::Toml).required(true));
+        }
+        b = b.add_source(
+            config::Environment::with_prefix("ACCRETE")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true),
+        );
+        let c: Config = b.build()?.try_deserialize()?;
+        Ok(c)
+    }
+
+    /// Checks what serde cannot: values in range, names unique, addresses valid.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.listen
+            .parse::<SocketAddr>()
+            .map_err(|e| invalid("listen", format!("`{}` is not an address like {DEFAULT_LISTEN}: {e}", self.listen)))?;
+        if self.data_dir.as_os_str().is_empty() {
+            return Err(invalid("data_dir", "must not be empty"));
+        }
+        let mut seen = HashSet::new();
+        for (i, s) in self.sources.iter().enumerate() {
+            validate_person(&s.person).map_err(|m| invalid(&format!("sources[{i}].person"), m))?;
+            if !seen.insert((&s.person, &s.path)) {
+                return Err(invalid(&format!("sources[{i}]"), format!("{}={} is listed twice", s.person, s.path.display())));
+            }
+        }
+        let c = &self.collector;
+        if c.max_line_bytes < 1024 {
+            return Err(invalid("collector.max_line_bytes", "must be at least 1024"));
+        }
+        if c.batch_max_events == 0 {
+            return Err(invalid("collector.batch_max_events", "must be at least 1"));
+        }
+        if c.rescan_interval_ms < 100 {
+            return Err(invalid("collector.rescan_interval_ms", "must be at least 100"));
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            return Err(invalid("log.format", format!("`{}` is not `text` or `json`", self.log.format)));
+        }
+        Ok(())
+    }
+}
+
+/// A person's name is an identifier in URLs and tables: keep it plain.
+pub fn validate_person(p: &str) -> Result<(), String> {
+    if p.is_empty() || p.len() > 128 {
+        return Err("must be 1 to 128 characters".into());
+    }
+    if !p.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')) {
+        return Err(format!("`{p}` may only hold letters, digits and . _ - @"));
+    }
+    Ok(())
+}
+
+impl SourceConfig {
+    /// Parses `PERSON=CLAUDE_DIR` (an optional `PERSON:TEAM=...` sets the team).
+    pub fn parse_arg(arg: &str) -> Result<SourceConfig, String> {
+        let (who, path) = arg.split_once('=').ok_or_else(|| format!("`{arg}` is not PERSON=CLAUDE_DIR"))?;
+        let (person, team) = match who.split_once(':') {
+            Some((p, t)) => (p, t),
+            None => (who, ""),
+        };
+        validate_person(person)?;
+        if path.is_empty() {
+            return Err(format!("`{arg}` has an empty folder"));
+        }
+        Ok(SourceConfig { person: person.into(), path: PathBuf::from(path), team: team.into() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        Config::default().validate().unwrap();
+    }
+
+    #[test]
+    fn parses_source_args() {
+        let s = SourceConfig::parse_arg("dev1=/tmp/x/.claude").unwrap();
+        assert_eq!((s.person.as_str(), s.path.to_str().unwrap(), s.team.as_str()), ("dev1", "/tmp/x/.claude", ""));
+        let s = SourceConfig::parse_arg("dev1:platform=/c").unwrap();
+        assert_eq!(s.team, "platform");
+        assert!(SourceConfig::parse_arg("nofolder").is_err());
+        assert!(SourceConfig::parse_arg("bad name=/x").is_err());
+    }
+
+    #[test]
+    fn validate_names_the_key() {
+        let mut c = Config { listen: "nope".into(), ..Config::default() };
+        assert!(c.validate().unwrap_err().to_string().contains("listen"));
+        c.listen = DEFAULT_LISTEN.into();
+        c.collector.batch_max_events = 0;
+        assert!(c.validate().unwrap_err().to_string().contains("collector.batch_max_events"));
+    }
+}
