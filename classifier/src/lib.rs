@@ -1,1 +1,139 @@
+//! The classifier: applies the practice catalog's rules to normalized events.
+//!
+//! It is stateless per event: each event yields marks (`practice id`, or
+//! `<practice>.before` for the event that closes a practice's window) with an
+//! ordinal, and the aggregator keeps the first (smallest) ordinal per session
+//! and key. Minimums are commutative and idempotent, so workers can share a
+//! stream in any split, and a redelivered event changes nothing.
 
+use accrete_common::catalog::{BEFORE_SUFFIX, Catalog, Matcher};
+use accrete_common::pipeline::{Classified, Envelope, PipelineError, Publisher, Subscriber};
+use accrete_common::proto::ToolCall;
+use accrete_common::{EventBatch, Mark, TranscriptEvent};
+
+/// Tool calls within a line are ordered after the line itself (index 0).
+const BLOCKS_PER_LINE: u64 = 1024;
+
+struct Rule {
+    key: String,
+    matchers: Vec<Matcher>,
+    include_sidechain: bool,
+}
+
+/// The catalog, compiled for matching.
+pub struct Classifier {
+    rules: Vec<Rule>,
+}
+
+impl Classifier {
+    pub fn new(catalog: &Catalog) -> Classifier {
+        let mut rules = Vec::new();
+        for p in &catalog.practices {
+            rules.push(Rule { key: p.id.clone(), matchers: p.matchers.clone(), include_sidechain: p.include_sidechain });
+            if let Some(b) = &p.before {
+                rules.push(Rule {
+                    key: format!("{}{BEFORE_SUFFIX}", p.id),
+                    matchers: vec![b.clone()],
+                    include_sidechain: p.include_sidechain,
+                });
+            }
+        }
+        Classifier { rules }
+    }
+
+    /// Appends the marks one event produces (at most one per rule).
+    pub fn classify(&self, ev: &TranscriptEvent, out: &mut Vec<Mark>) {
+        for rule in &self.rules {
+            if ev.is_sidechain && !rule.include_sidechain {
+                continue;
+            }
+            let first = rule.matchers.iter().filter_map(|m| match_event(m, ev)).min_by_key(|(ord, _)| *ord);
+            if let Some((block, evidence)) = first {
+                out.push(Mark {
+                    person: ev.person.clone(),
+                    team: ev.team.clone(),
+                    session_id: ev.session_id.clone(),
+                    agent_id: ev.agent_id.clone(),
+                    key: rule.key.clone(),
+                    ordinal: ev.offset.saturating_mul(BLOCKS_PER_LINE).saturating_add(block),
+                    timestamp_ms: ev.timestamp_ms,
+                    evidence,
+                    line: ev.line,
+                });
+            }
+        }
+    }
+
+    pub fn classify_batch(&self, events: &[TranscriptEvent]) -> Vec<Mark> {
+        let mut out = Vec::new();
+        for ev in events {
+            self.classify(ev, &mut out);
+        }
+        out
+    }
+
+    /// The classifier stage: events in, events and their marks out.
+    ///
+    /// ```ignore
+    /// while let Some(env) = input.next().await? {
+    ///     let marks = classifier.classify_batch(&env.body.events);
+    ///     output.publish(Envelope { body: Classified { events, marks }, checkpoint }).await?;
+    ///     input.commit(&checkpoint).await?;
+    /// }
+    /// ```
+    pub async fn run<S, P>(&self, mut input: S, output: P) -> Result<(), PipelineError>
+    where
+        S: Subscriber<EventBatch>,
+        P: Publisher<Classified>,
+    {
+        while let Some(env) = input.next().await? {
+            let marks = self.classify_batch(&env.body.events);
+            let checkpoint = env.checkpoint;
+            output
+                .publish(Envelope { body: Classified { events: env.body.events, marks }, checkpoint: checkpoint.clone() })
+                .await?;
+            input.commit(&checkpoint).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The block index and evidence of the first match of `m` in `ev`.
+fn match_event(m: &Matcher, ev: &TranscriptEvent) -> Option<(u64, String)> {
+    let line_ok = m.permission_mode.as_ref().is_none_or(|p| *p == ev.permission_mode)
+        && m.system_subtype.as_ref().is_none_or(|s| *s == ev.system_subtype)
+        && m.compact_trigger.as_ref().is_none_or(|t| *t == ev.compact_trigger);
+    if !line_ok {
+        return None;
+    }
+    if m.is_tool_matcher() {
+        let (i, call) = ev.tool_calls.iter().enumerate().find(|(_, c)| tool_matches(m, c))?;
+        let sig = m.signal.as_ref().map(|s| format!(" ({s})")).unwrap_or_default();
+        return Some((i as u64 + 1, format!("tool_use {}{sig}", call.name)));
+    }
+    if m.is_command_matcher() {
+        let cmd = ev.commands.iter().find(|c| {
+            (m.commands.is_empty() || m.commands.contains(c))
+                && m.commands_except.as_ref().is_none_or(|except| !except.contains(c))
+        })?;
+        return Some((0, format!("command /{cmd}")));
+    }
+    let mut what = Vec::new();
+    if let Some(p) = &m.permission_mode {
+        what.push(format!("permissionMode {p}"));
+    }
+    if let Some(s) = &m.system_subtype {
+        what.push(format!("system {s}"));
+    }
+    if let Some(t) = &m.compact_trigger {
+        what.push(format!("trigger {t}"));
+    }
+    Some((0, what.join(", ")))
+}
+
+fn tool_matches(m: &Matcher, c: &ToolCall) -> bool {
+    (m.tools.is_empty() || m.tools.contains(&c.name)) && m.signal.as_ref().is_none_or(|s| c.signals.contains(s))
+}
+
+#[cfg(test)]
+mod tests;

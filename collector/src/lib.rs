@@ -1,5 +1,12 @@
 //! The collector: finds Claude Code transcripts, follows them as they grow,
 //! and turns each line into a normalized, privacy-filtered event.
 
+pub mod files;
 mod lenient;
 pub mod parse;
+pub mod source;
+pub mod status;
+pub mod tail;
+
+pub use source::{Collector, CollectorError, CollectorOptions};
+pub use status::StatusBoard;

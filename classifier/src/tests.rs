@@ -1,0 +1,75 @@
+use super::*;
+
+fn ev(offset: u64) -> TranscriptEvent {
+    TranscriptEvent { person: "p".into(), session_id: "s".into(), offset, line: 1, ..Default::default() }
+}
+
+fn tool(offset: u64, name: &str, signals: &[&str]) -> TranscriptEvent {
+    let mut e = ev(offset);
+    e.line_type = "assistant".into();
+    e.tool_calls.push(ToolCall { name: name.into(), signals: signals.iter().map(|s| s.to_string()).collect(), ..Default::default() });
+    e
+}
+
+fn keys(c: &Classifier, e: &TranscriptEvent) -> Vec<String> {
+    let mut out = Vec::new();
+    c.classify(e, &mut out);
+    out.into_iter().map(|m| m.key).collect()
+}
+
+#[test]
+fn tool_rules() {
+    let c = Classifier::new(&Catalog::builtin());
+    assert_eq!(keys(&c, &tool(1, "Task", &[])), ["subagent_delegation"]);
+    assert_eq!(keys(&c, &tool(1, "Agent", &[])), ["subagent_delegation"]);
+    assert_eq!(keys(&c, &tool(1, "TodoWrite", &[])), ["task_tracking"]);
+    assert_eq!(keys(&c, &tool(1, "TaskUpdate", &[])), Vec::<String>::new());
+    assert_eq!(keys(&c, &tool(1, "Skill", &[])), ["saved_commands"]);
+    assert_eq!(keys(&c, &tool(1, "Bash", &["git_commit"])), ["committing_work"]);
+    assert_eq!(keys(&c, &tool(1, "Bash", &[])), Vec::<String>::new());
+    assert_eq!(keys(&c, &tool(1, "ExitPlanMode", &[])), ["plan_mode"]);
+    assert_eq!(keys(&c, &tool(1, "Edit", &[])), ["plan_mode.before"]);
+    assert_eq!(keys(&c, &tool(1, "Write", &["project_context_file"])), ["plan_mode.before", "project_context"]);
+}
+
+#[test]
+fn command_and_line_rules() {
+    let c = Classifier::new(&Catalog::builtin());
+    let mut e = ev(5);
+    e.commands = vec!["clear".into()];
+    assert_eq!(keys(&c, &e), ["context_management"]);
+    e.commands = vec!["github-pr-review".into()];
+    assert_eq!(keys(&c, &e), ["saved_commands"]);
+    e.commands = vec!["exit".into(), "init".into()];
+    assert_eq!(keys(&c, &e), ["project_context"]);
+    let mut e = ev(6);
+    e.permission_mode = "plan".into();
+    assert_eq!(keys(&c, &e), ["plan_mode"]);
+    let mut e = ev(7);
+    e.line_type = "system".into();
+    e.system_subtype = "compact_boundary".into();
+    e.compact_trigger = "auto".into();
+    assert_eq!(keys(&c, &e), Vec::<String>::new());
+    e.compact_trigger = "manual".into();
+    assert_eq!(keys(&c, &e), ["context_management"]);
+}
+
+#[test]
+fn sidechain_lines_are_ignored() {
+    let c = Classifier::new(&Catalog::builtin());
+    let mut e = tool(1, "TodoWrite", &[]);
+    e.is_sidechain = true;
+    assert!(keys(&c, &e).is_empty());
+}
+
+#[test]
+fn ordinals_order_lines_then_blocks_and_evidence_names_the_cause() {
+    let c = Classifier::new(&Catalog::builtin());
+    let mut e = tool(10, "Read", &[]);
+    e.tool_calls.push(ToolCall { name: "Bash".into(), signals: vec!["git_commit".into()], ..Default::default() });
+    let mut out = Vec::new();
+    c.classify(&e, &mut out);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].ordinal, 10 * BLOCKS_PER_LINE + 2);
+    assert_eq!(out[0].evidence, "tool_use Bash (git_commit)");
+}

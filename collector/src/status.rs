@@ -1,0 +1,147 @@
+//! Per-source progress and counters: what `/v1/status` and `/metrics` show,
+//! so a person (or a script) can tell how far behind the collector is.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use accrete_common::metrics::{counter, Counter};
+use accrete_common::pipeline::FileCheckpoint;
+use accrete_common::proto::{SourceStatus, Status};
+
+/// Counters of one source, also exported on `/metrics`.
+#[derive(Clone)]
+pub struct SourceCounters {
+    pub lines_read: Counter,
+    pub bytes_read: Counter,
+    pub events: Counter,
+    pub lines_invalid_json: Counter,
+    pub lines_invalid_utf8: Counter,
+    pub lines_recovered: Counter,
+    pub lines_oversized: Counter,
+    pub lines_without_session: Counter,
+    pub lines_unknown_type: Counter,
+    pub files_reset: Counter,
+}
+
+impl SourceCounters {
+    pub fn new(person: &str) -> SourceCounters {
+        let l = |outcome: &str| {
+            counter("accrete_collector_lines_total", "Transcript lines read, by outcome.", &[("person", person), ("outcome", outcome)])
+        };
+        SourceCounters {
+            lines_read: l("ok"),
+            lines_invalid_json: l("invalid_json"),
+            lines_invalid_utf8: l("invalid_utf8"),
+            lines_recovered: l("torn_recovered"),
+            lines_oversized: l("oversized"),
+            lines_without_session: l("no_session"),
+            lines_unknown_type: l("unknown_type"),
+            bytes_read: counter("accrete_collector_bytes_total", "Transcript bytes read.", &[("person", person)]),
+            events: counter("accrete_collector_events_total", "Normalized events produced.", &[("person", person)]),
+            files_reset: counter(
+                "accrete_collector_files_reset_total",
+                "Transcript files truncated or replaced, then read again.",
+                &[("person", person)],
+            ),
+        }
+    }
+}
+
+#[derive(Default, Clone, Copy)]
+struct FileProgress {
+    size: u64,
+    committed: u64,
+    partial: u64,
+}
+
+struct SourceBoard {
+    path: String,
+    files: HashMap<String, FileProgress>,
+    counters: SourceCounters,
+    /// A first full pass over the folder has been handed on.
+    scanned: bool,
+}
+
+/// Shared between the collector (sizes, partial lines) and the store stage
+/// (committed offsets).
+#[derive(Default)]
+pub struct StatusBoard {
+    sources: Mutex<BTreeMap<String, SourceBoard>>,
+}
+
+impl StatusBoard {
+    pub fn new() -> Arc<StatusBoard> {
+        Arc::new(StatusBoard::default())
+    }
+
+    pub fn register(&self, person: &str, path: &str) -> SourceCounters {
+        let mut s = self.sources.lock().unwrap();
+        s.entry(person.to_string())
+            .or_insert_with(|| SourceBoard {
+                path: path.to_string(),
+                files: HashMap::new(),
+                counters: SourceCounters::new(person),
+                scanned: false,
+            })
+            .counters
+            .clone()
+    }
+
+    /// The collector saw a file at this size, with this many bytes of an unfinished line.
+    pub fn observed(&self, person: &str, path: &str, size: u64, read_to: u64, partial: u64) {
+        let mut s = self.sources.lock().unwrap();
+        if let Some(b) = s.get_mut(person) {
+            let f = b.files.entry(path.to_string()).or_default();
+            f.size = size;
+            f.partial = partial;
+            // Nothing past `read_to` can be committed; a reset brings it back to 0.
+            f.committed = f.committed.min(read_to);
+        }
+    }
+
+    /// The first pass over a source's folder is done.
+    pub fn scanned(&self, person: &str) {
+        if let Some(b) = self.sources.lock().unwrap().get_mut(person) {
+            b.scanned = true;
+        }
+    }
+
+    /// The store holds everything up to these offsets.
+    pub fn committed(&self, files: &[FileCheckpoint]) {
+        let mut s = self.sources.lock().unwrap();
+        for c in files {
+            if let Some(b) = s.get_mut(&c.key.person) {
+                b.files.entry(c.key.path.clone()).or_default().committed = c.offset;
+            }
+        }
+    }
+
+    pub fn snapshot(&self) -> Status {
+        let s = self.sources.lock().unwrap();
+        let sources: Vec<SourceStatus> = s
+            .iter()
+            .map(|(person, b)| {
+                let (mut read, mut behind, mut partial) = (0, 0, 0);
+                for f in b.files.values() {
+                    read += f.committed;
+                    partial += f.partial;
+                    behind += f.size.saturating_sub(f.committed).saturating_sub(f.partial);
+                }
+                let c = &b.counters;
+                SourceStatus {
+                    person: person.clone(),
+                    path: b.path.clone(),
+                    files_seen: b.files.len() as u64,
+                    bytes_read: read,
+                    bytes_behind: behind,
+                    bytes_partial: partial,
+                    lines_read: c.lines_read.get(),
+                    lines_invalid: c.lines_invalid_json.get(),
+                    lines_skipped: c.lines_oversized.get() + c.lines_without_session.get(),
+                    caught_up: b.scanned && behind == 0,
+                }
+            })
+            .collect();
+        Status { caught_up: sources.iter().all(|s| s.caught_up), sources, version: accrete_common::VERSION.into() }
+    }
+}

@@ -1,0 +1,293 @@
+//! Reading one transcript file from where the last read stopped: complete
+//! lines only (a line still being written waits for its newline), huge lines
+//! skipped without being held, truncated or replaced files read again.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use accrete_common::pipeline::{Checkpoint, Envelope, FileCheckpoint, FileKey};
+use accrete_common::EventBatch;
+use tracing::{debug, info, warn};
+
+use crate::parse::{LineContext, LineError, Normalizer, KNOWN_LINE_TYPES};
+use crate::status::SourceCounters;
+
+const CHUNK: usize = 1 << 20;
+
+/// Events and checkpoints gathered for the next envelope.
+#[derive(Default)]
+pub struct BatchBuilder {
+    events: Vec<accrete_common::TranscriptEvent>,
+    checkpoints: Vec<FileCheckpoint>,
+    resets: Vec<FileKey>,
+}
+
+impl BatchBuilder {
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty() && self.checkpoints.is_empty() && self.resets.is_empty()
+    }
+    fn checkpoint(&mut self, c: FileCheckpoint) {
+        match self.checkpoints.iter_mut().find(|x| x.key == c.key) {
+            Some(x) => *x = c,
+            None => self.checkpoints.push(c),
+        }
+    }
+    pub fn take(&mut self) -> Envelope<EventBatch> {
+        let b = std::mem::take(self);
+        Envelope {
+            body: EventBatch { events: b.events },
+            checkpoint: Checkpoint { files: b.checkpoints, resets: b.resets, queue: Vec::new() },
+        }
+    }
+}
+
+/// Limits and the hand-off used while reading.
+pub struct ReadCtx<'a> {
+    pub normalizer: &'a Normalizer<'a>,
+    pub counters: &'a SourceCounters,
+    pub max_line_bytes: u64,
+    pub batch_max_events: usize,
+    /// How long an unterminated last line must stay unchanged before it is
+    /// read as a line if it parses (`Some(ZERO)` in one-shot mode; `None`: never).
+    pub tail_grace: Option<Duration>,
+    pub flush: &'a mut dyn FnMut(Envelope<EventBatch>) -> io::Result<()>,
+}
+
+/// One followed file and how far it has been read.
+pub struct TrackedFile {
+    pub key: FileKey,
+    pub abs: PathBuf,
+    pub ctx: LineContext,
+    pub offset: u64,
+    pub line: u64,
+    pub file_id: u64,
+    pub size: u64,
+    pub partial: u64,
+    pub deleted: bool,
+    partial_seen: Option<(u64, Instant)>,
+    unknown_types_logged: bool,
+}
+
+impl TrackedFile {
+    pub fn new(key: FileKey, abs: PathBuf, ctx: LineContext, from: Option<&FileCheckpoint>) -> TrackedFile {
+        TrackedFile {
+            key,
+            abs,
+            ctx,
+            offset: from.map_or(0, |c| c.offset),
+            line: from.map_or(0, |c| c.line),
+            file_id: from.map_or(0, |c| c.file_id),
+            size: 0,
+            partial: 0,
+            deleted: false,
+            partial_seen: None,
+            unknown_types_logged: false,
+        }
+    }
+
+    pub fn checkpoint(&self) -> FileCheckpoint {
+        FileCheckpoint {
+            key: self.key.clone(),
+            offset: self.offset,
+            line: self.line,
+            file_id: self.file_id,
+            session_id: self.ctx.session_id.clone(),
+            agent_id: self.ctx.agent_id.clone(),
+        }
+    }
+
+    /// Whether the file may hold lines not read yet.
+    pub fn has_news(&self, size: u64) -> bool {
+        size != self.offset + self.partial || self.partial > 0
+    }
+
+    /// Reads every complete line after `offset` into `batch`, flushing full batches.
+    pub fn read_new(&mut self, batch: &mut BatchBuilder, rc: &mut ReadCtx) -> io::Result<()> {
+        let meta = match std::fs::metadata(&self.abs) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                if !self.deleted {
+                    info!(path = %self.abs.display(), "transcript deleted; what it held stays counted");
+                }
+                self.deleted = true;
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        self.deleted = false;
+        let (size, id) = (meta.len(), meta.ino());
+        let replaced = self.file_id != 0 && id != self.file_id;
+        if replaced || size < self.offset {
+            warn!(
+                path = %self.abs.display(),
+                offset = self.offset,
+                size,
+                reason = if replaced { "replaced" } else { "truncated" },
+                "transcript file changed under the collector; forgetting what it gave and reading it again"
+            );
+            rc.counters.files_reset.inc();
+            if !batch.is_empty() {
+                (rc.flush)(batch.take())?;
+            }
+            batch.resets.push(self.key.clone());
+            self.offset = 0;
+            self.line = 0;
+            self.partial = 0;
+            self.partial_seen = None;
+        }
+        self.file_id = id;
+        self.size = size;
+        if size == self.offset {
+            self.partial = 0;
+            batch.checkpoint(self.checkpoint());
+            return Ok(());
+        }
+        let mut file = File::open(&self.abs)?;
+        file.seek(SeekFrom::Start(self.offset))?;
+        let mut buf: Vec<u8> = Vec::with_capacity(CHUNK.min((size - self.offset) as usize + 1));
+        let mut scanned = 0usize; // bytes of `buf` known to hold no newline
+        let mut skipping = false; // inside an oversized line
+        let mut skipped = 0u64;
+        loop {
+            let start = buf.len();
+            buf.resize(start + CHUNK, 0);
+            let n = file.read(&mut buf[start..])?;
+            buf.truncate(start + n);
+            if n == 0 {
+                break;
+            }
+            let mut consumed = 0usize;
+            while let Some(i) = memchr::memchr(b'\n', &buf[scanned..]) {
+                let end = scanned + i;
+                if skipping {
+                    skipped += (end - consumed) as u64;
+                    self.finish_oversized(skipped, rc);
+                    skipping = false;
+                    skipped = 0;
+                } else {
+                    let line_end = self.offset + (end + 1 - consumed) as u64;
+                    self.handle_line(&buf[consumed..end], line_end, batch, rc)?;
+                }
+                self.offset += (end + 1 - consumed) as u64;
+                self.line += 1;
+                consumed = end + 1;
+                scanned = consumed;
+            }
+            scanned = buf.len();
+            if !skipping && (buf.len() - consumed) as u64 > rc.max_line_bytes {
+                skipping = true;
+            }
+            if skipping {
+                skipped += (buf.len() - consumed) as u64;
+                consumed = buf.len();
+            }
+            buf.drain(..consumed);
+            scanned -= consumed;
+        }
+        self.partial = if skipping { skipped } else { buf.len() as u64 };
+        if !skipping && !buf.is_empty() {
+            self.maybe_read_tail(&buf, batch, rc)?;
+        }
+        batch.checkpoint(self.checkpoint());
+        Ok(())
+    }
+
+    /// An unterminated last line that has stopped growing and parses is read
+    /// as a line; one that does not parse waits for the rest of its bytes.
+    fn maybe_read_tail(&mut self, tail: &[u8], batch: &mut BatchBuilder, rc: &mut ReadCtx) -> io::Result<()> {
+        let Some(grace) = rc.tail_grace else { return Ok(()) };
+        let now = Instant::now();
+        let since = match self.partial_seen {
+            Some((len, t)) if len == tail.len() as u64 => t,
+            _ => now,
+        };
+        self.partial_seen = Some((tail.len() as u64, since));
+        if now.duration_since(since) < grace {
+            return Ok(());
+        }
+        if serde_json::from_slice::<serde::de::IgnoredAny>(tail).is_err() {
+            debug!(path = %self.abs.display(), bytes = tail.len(), "waiting for the rest of a torn last line");
+            return Ok(());
+        }
+        info!(path = %self.abs.display(), bytes = tail.len(), "reading a complete last line that has no newline");
+        self.handle_line(tail, self.offset + tail.len() as u64, batch, rc)?;
+        self.offset += tail.len() as u64;
+        self.line += 1;
+        self.partial = 0;
+        self.partial_seen = None;
+        Ok(())
+    }
+
+    fn finish_oversized(&self, bytes: u64, rc: &mut ReadCtx) {
+        warn!(
+            path = %self.abs.display(),
+            line = self.line + 1,
+            bytes,
+            max_line_bytes = rc.max_line_bytes,
+            "skipping a line longer than collector.max_line_bytes"
+        );
+        rc.counters.lines_oversized.inc();
+    }
+
+    fn handle_line(&mut self, bytes: &[u8], line_end: u64, batch: &mut BatchBuilder, rc: &mut ReadCtx) -> io::Result<()> {
+        let line_no = self.line + 1;
+        rc.counters.bytes_read.add(bytes.len() as u64 + 1);
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(());
+        }
+        let p = rc.normalizer.parse_line(bytes, &self.ctx, self.offset, line_no);
+        if p.invalid_utf8 {
+            rc.counters.lines_invalid_utf8.inc();
+            warn!(path = %self.abs.display(), line = line_no, "line is not valid UTF-8; read with replacement characters");
+        }
+        match &p.error {
+            Some(LineError::InvalidJson(e)) => {
+                rc.counters.lines_invalid_json.inc();
+                if p.recovered {
+                    rc.counters.lines_recovered.inc();
+                    warn!(path = %self.abs.display(), line = line_no, error = %e, "torn line: skipped the torn part, read the object after it");
+                } else {
+                    warn!(path = %self.abs.display(), line = line_no, bytes = bytes.len(), error = %e, "skipping a line that is not a JSON object");
+                }
+            }
+            Some(LineError::NoSession) => {
+                rc.counters.lines_without_session.inc();
+                warn!(path = %self.abs.display(), line = line_no, "skipping a subagent line that names no session");
+            }
+            None => {}
+        }
+        if p.extra_objects > 0 {
+            info!(path = %self.abs.display(), line = line_no, objects = p.extra_objects + 1, "line holds several JSON objects; reading each");
+        }
+        if p.events.is_empty() {
+            return Ok(());
+        }
+        rc.counters.lines_read.inc();
+        for ev in &p.events {
+            if !KNOWN_LINE_TYPES.contains(&ev.line_type.as_str()) {
+                rc.counters.lines_unknown_type.inc();
+                if !self.unknown_types_logged {
+                    self.unknown_types_logged = true;
+                    info!(path = %self.abs.display(), line = line_no, line_type = %ev.line_type, "unknown line type; kept as an event of that type");
+                }
+            }
+        }
+        rc.counters.events.add(p.events.len() as u64);
+        batch.events.extend(p.events);
+        if batch.events.len() >= rc.batch_max_events {
+            // The checkpoint covers this line: the offset moves past it before the flush.
+            let mut c = self.checkpoint();
+            c.offset = line_end;
+            c.line = line_no;
+            batch.checkpoint(c);
+            (rc.flush)(batch.take())?;
+        }
+        Ok(())
+    }
+}
