@@ -1,1 +1,49 @@
+//! The aggregator: rolls classified events up into sessions, practices per
+//! session and the adoption matrix, in a [`RollupStore`].
 
+pub mod rollup;
+pub mod sqlite;
+pub mod store;
+
+use accrete_common::pipeline::{Classified, PipelineError, Subscriber};
+use tracing::warn;
+
+pub use sqlite::SqliteStore;
+pub use store::{QueryStore, RollupStore, StoreError};
+
+/// The aggregator stage.
+///
+/// ```ignore
+/// while let Some(env) = input.next().await? {
+///     store.apply(env.body, &env.checkpoint).await?;   // retried while the store is unavailable
+///     on_commit(&env.checkpoint);
+///     input.commit(&env.checkpoint).await?;
+/// }
+/// ```
+pub async fn run_aggregator<S>(
+    mut input: S,
+    store: &dyn RollupStore,
+    on_commit: &(dyn Fn(&accrete_common::pipeline::Checkpoint) + Send + Sync),
+) -> Result<(), PipelineError>
+where
+    S: Subscriber<Classified>,
+{
+    while let Some(env) = input.next().await? {
+        let batch = std::sync::Arc::new(env.body);
+        let mut delay = std::time::Duration::from_millis(100);
+        loop {
+            match store.apply(batch.clone(), &env.checkpoint).await {
+                Ok(()) => break,
+                Err(StoreError::Unavailable(e)) => {
+                    warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "store unavailable; retrying the batch");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(std::time::Duration::from_secs(10));
+                }
+                Err(e) => return Err(PipelineError::Fatal(e.to_string())),
+            }
+        }
+        on_commit(&env.checkpoint);
+        input.commit(&env.checkpoint).await?;
+    }
+    Ok(())
+}

@@ -309,6 +309,7 @@ impl Normalizer<'_> {
 
     fn read_objects(&self, text: &[u8], ctx: &LineContext, offset: u64, line: u64, len: usize, out: &mut ParsedLine) {
         let mut stream = serde_json::Deserializer::from_slice(text).into_iter::<LObj<Line>>();
+        let mut part = 0u32;
         loop {
             match stream.next() {
                 None => break,
@@ -320,6 +321,8 @@ impl Normalizer<'_> {
                         out.session_hint = l.session_id.0.as_deref().map(str::to_owned);
                     }
                     let mut ev = self.normalize(&l, ctx, offset, line, len);
+                    ev.part = part;
+                    part += 1;
                     if ev.session_id.is_empty() {
                         match l.session_id.0.as_deref() {
                             Some(s) if !s.is_empty() => ev.session_id = s.to_owned(),

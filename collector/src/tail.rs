@@ -242,6 +242,12 @@ impl TrackedFile {
             return Ok(());
         }
         let p = rc.normalizer.parse_line(bytes, &self.ctx, self.offset, line_no);
+        if self.ctx.session_id.is_empty()
+            && let Some(s) = &p.session_hint
+        {
+            // A v2.0 subagent file beside its session: its lines name the session.
+            self.ctx.session_id = s.clone();
+        }
         if p.invalid_utf8 {
             rc.counters.lines_invalid_utf8.inc();
             warn!(path = %self.abs.display(), line = line_no, "line is not valid UTF-8; read with replacement characters");

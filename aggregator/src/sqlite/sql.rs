@@ -1,0 +1,134 @@
+//! Every SQL statement of the embedded store. Values are always bound as
+//! parameters; no statement is ever built from a caller's text.
+
+pub const PRAGMAS: &str = "
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = NORMAL;
+PRAGMA foreign_keys = OFF;
+PRAGMA busy_timeout = 5000;
+";
+
+/// Schema version 1. Tables are named for analysts who open the file in a BI
+/// tool; `adoption_matrix` is a view they can query directly.
+pub const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    person TEXT NOT NULL, path TEXT NOT NULL,
+    read_offset INTEGER NOT NULL, lines INTEGER NOT NULL, file_id INTEGER NOT NULL,
+    session_id TEXT NOT NULL, agent_id TEXT NOT NULL,
+    PRIMARY KEY (person, path)
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    person TEXT NOT NULL, session_id TEXT NOT NULL, team TEXT NOT NULL DEFAULT '',
+    project TEXT NOT NULL DEFAULT '', started_ms INTEGER, ended_ms INTEGER,
+    events INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (person, session_id)
+);
+CREATE INDEX IF NOT EXISTS sessions_by_start ON sessions (started_ms);
+CREATE TABLE IF NOT EXISTS events (
+    person TEXT NOT NULL, session_id TEXT NOT NULL, agent_id TEXT NOT NULL,
+    offset INTEGER NOT NULL, part INTEGER NOT NULL, line INTEGER NOT NULL,
+    ts_ms INTEGER NOT NULL, line_type TEXT NOT NULL, is_sidechain INTEGER NOT NULL,
+    summary TEXT NOT NULL, content TEXT,
+    PRIMARY KEY (person, session_id, agent_id, offset, part)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS marks (
+    person TEXT NOT NULL, session_id TEXT NOT NULL, agent_id TEXT NOT NULL, key TEXT NOT NULL,
+    ordinal INTEGER NOT NULL, line INTEGER NOT NULL, ts_ms INTEGER NOT NULL, evidence TEXT NOT NULL,
+    PRIMARY KEY (person, session_id, agent_id, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS session_practices (
+    person TEXT NOT NULL, session_id TEXT NOT NULL, practice TEXT NOT NULL,
+    PRIMARY KEY (person, session_id, practice)
+) WITHOUT ROWID;
+CREATE VIEW IF NOT EXISTS adoption_matrix AS
+    SELECT s.person AS person, sp.practice AS practice, count(*) AS sessions_with_practice
+    FROM session_practices sp JOIN sessions s ON s.person = sp.person AND s.session_id = sp.session_id
+    GROUP BY s.person, sp.practice;
+INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1');
+";
+
+pub const UPSERT_FILE: &str = "
+INSERT INTO files (person, path, read_offset, lines, file_id, session_id, agent_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+ON CONFLICT (person, path) DO UPDATE SET read_offset = excluded.read_offset, lines = excluded.lines,
+    file_id = excluded.file_id, session_id = excluded.session_id, agent_id = excluded.agent_id";
+
+pub const SELECT_FILES: &str =
+    "SELECT person, path, read_offset, lines, file_id, session_id, agent_id FROM files ORDER BY person, path";
+
+pub const SELECT_FILE: &str = "SELECT session_id, agent_id FROM files WHERE person = ?1 AND path = ?2";
+
+pub const DELETE_FILE_EVENTS: &str = "DELETE FROM events WHERE person = ?1 AND session_id = ?2 AND agent_id = ?3";
+pub const DELETE_FILE_MARKS: &str = "DELETE FROM marks WHERE person = ?1 AND session_id = ?2 AND agent_id = ?3";
+
+/// A top-level session file exists (even before any event of it is read).
+pub const ENSURE_SESSION: &str = "
+INSERT INTO sessions (person, session_id, team, project) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (person, session_id) DO NOTHING";
+
+pub const UPSERT_SESSION_TIMES: &str = "
+INSERT INTO sessions (person, session_id, team, project, started_ms, ended_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+ON CONFLICT (person, session_id) DO UPDATE SET
+    team = excluded.team, project = excluded.project,
+    started_ms = min(coalesce(started_ms, excluded.started_ms), excluded.started_ms),
+    ended_ms = max(coalesce(ended_ms, excluded.ended_ms), excluded.ended_ms)";
+
+pub const UPSERT_EVENT: &str = "
+INSERT OR REPLACE INTO events (person, session_id, agent_id, offset, part, line, ts_ms, line_type, is_sidechain, summary, content)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
+/// Keeps the first (smallest ordinal) mark per key: idempotent and order-free.
+pub const UPSERT_MARK: &str = "
+INSERT INTO marks (person, session_id, agent_id, key, ordinal, line, ts_ms, evidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+ON CONFLICT (person, session_id, agent_id, key) DO UPDATE SET
+    line = CASE WHEN excluded.ordinal < ordinal THEN excluded.line ELSE line END,
+    ts_ms = CASE WHEN excluded.ordinal < ordinal THEN excluded.ts_ms ELSE ts_ms END,
+    evidence = CASE WHEN excluded.ordinal < ordinal THEN excluded.evidence ELSE evidence END,
+    ordinal = min(ordinal, excluded.ordinal)";
+
+pub const SELECT_SESSION_MARKS: &str =
+    "SELECT key, agent_id, ordinal, line, ts_ms, evidence FROM marks WHERE person = ?1 AND session_id = ?2";
+
+pub const DELETE_SESSION_PRACTICES: &str = "DELETE FROM session_practices WHERE person = ?1 AND session_id = ?2";
+pub const INSERT_SESSION_PRACTICE: &str =
+    "INSERT OR IGNORE INTO session_practices (person, session_id, practice) VALUES (?1, ?2, ?3)";
+
+pub const RECOUNT_SESSION_EVENTS: &str = "
+UPDATE sessions SET events = (SELECT count(*) FROM events e WHERE e.person = ?1 AND e.session_id = ?2)
+WHERE person = ?1 AND session_id = ?2";
+
+/// Bounds are optional: `?n IS NULL OR ...` keeps one statement for every filter.
+const SESSION_FILTER: &str = "
+    (?1 IS NULL OR s.started_ms >= ?1) AND (?2 IS NULL OR s.started_ms < ?2) AND (?3 IS NULL OR s.person = ?3)";
+
+pub fn matrix_sessions() -> String {
+    format!("SELECT s.person, max(s.team), count(*) FROM sessions s WHERE {SESSION_FILTER} GROUP BY s.person")
+}
+
+pub fn matrix_practices() -> String {
+    format!(
+        "SELECT s.person, sp.practice, count(*) FROM session_practices sp
+         JOIN sessions s ON s.person = sp.person AND s.session_id = sp.session_id
+         WHERE {SESSION_FILTER} GROUP BY s.person, sp.practice"
+    )
+}
+
+pub fn person_sessions() -> String {
+    format!(
+        "SELECT s.session_id, s.person, s.team, s.project, coalesce(s.started_ms, 0), coalesce(s.ended_ms, 0), s.events,
+                (SELECT group_concat(practice, ',') FROM session_practices sp
+                  WHERE sp.person = s.person AND sp.session_id = s.session_id)
+         FROM sessions s WHERE {SESSION_FILTER}
+         ORDER BY s.started_ms DESC, s.session_id LIMIT ?4"
+    )
+}
+
+pub const FIND_SESSION: &str = "
+SELECT s.session_id, s.person, s.team, s.project, coalesce(s.started_ms, 0), coalesce(s.ended_ms, 0), s.events,
+       (SELECT group_concat(practice, ',') FROM session_practices sp WHERE sp.person = s.person AND sp.session_id = s.session_id)
+FROM sessions s WHERE s.session_id = ?1 AND (?2 IS NULL OR s.person = ?2) ORDER BY s.person LIMIT 2";
+
+pub const SESSION_TIMELINE: &str = "
+SELECT agent_id, line, ts_ms, line_type, is_sidechain, summary, coalesce(content, '')
+FROM events WHERE person = ?1 AND session_id = ?2
+ORDER BY agent_id <> '', agent_id, offset, part LIMIT ?3";
