@@ -1,1 +1,133 @@
-fn main() {}
+//! `accrete`: one binary for every role. `accrete up` runs the whole
+//! pipeline in one process on the embedded store.
+
+mod commands;
+mod embedded;
+mod output;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use accrete_common::config::{Config, SourceConfig};
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "accrete", version, about = "Which AI-coding practices your engineers use, and who can teach them")]
+struct Cli {
+    /// A TOML config file (also `ACCRETE_CONFIG`); `ACCRETE__*` variables override it.
+    #[arg(long, global = true, env = "ACCRETE_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone, Default)]
+pub struct SourceArgs {
+    /// `PERSON=CLAUDE_DIR` (repeatable; `PERSON:TEAM=DIR` sets a team). Default: you, `$CLAUDE_CONFIG_DIR` or `~/.claude`.
+    #[arg(long = "source", value_name = "PERSON=CLAUDE_DIR", value_parser = SourceConfig::parse_arg)]
+    sources: Vec<SourceConfig>,
+    /// Also send prompt text, tool inputs and working directories (off by default).
+    #[arg(long)]
+    share_content: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Collect, classify and aggregate continuously; serve the API and dashboard.
+    Up {
+        #[command(flatten)]
+        sources: SourceArgs,
+        /// Where the embedded store lives (default `~/.local/share/accrete`).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// HTTP + gRPC address (default 127.0.0.1:7430).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+    },
+    /// One pass over the folders through the same pipeline; print the matrix and exit.
+    Analyze {
+        #[command(flatten)]
+        sources: SourceArgs,
+        /// Print the matrix as the API's JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the adoption matrix from a running service, or from a data folder.
+    Matrix {
+        /// Base URL of a running `accrete up` (default from `listen`).
+        #[arg(long, conflicts_with = "data_dir")]
+        url: Option<String>,
+        /// Read this data folder directly instead.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long, default_value = "")]
+        from: String,
+        #[arg(long, default_value = "")]
+        to: String,
+        #[arg(long, default_value = "")]
+        person: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show exactly what the collector would send off this machine.
+    Collect {
+        #[command(flatten)]
+        sources: SourceArgs,
+        /// Print the events (one JSON object per line) instead of sending them.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+fn load_config(path: Option<&std::path::Path>, sources: &SourceArgs) -> anyhow::Result<Config> {
+    let mut cfg = Config::load(path)?;
+    if !sources.sources.is_empty() {
+        cfg.sources = sources.sources.clone();
+    }
+    if sources.share_content {
+        cfg.privacy.share_content = true;
+    }
+    if cfg.sources.is_empty() {
+        cfg.sources.push(SourceConfig {
+            person: accrete_common::config::current_person(),
+            path: accrete_common::config::default_claude_dir(),
+            team: String::new(),
+        });
+    }
+    Ok(cfg)
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("accrete: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    let config = cli.config.as_deref();
+    match cli.command {
+        Command::Up { sources, data_dir, listen } => {
+            let mut cfg = load_config(config, &sources)?;
+            if let Some(d) = data_dir {
+                cfg.data_dir = d;
+            }
+            if let Some(l) = listen {
+                cfg.listen = l.to_string();
+            }
+            commands::up(cfg).await
+        }
+        Command::Analyze { sources, json } => commands::analyze(load_config(config, &sources)?, json).await,
+        Command::Matrix { url, data_dir, from, to, person, json } => {
+            let cfg = load_config(config, &SourceArgs::default())?;
+            let req = accrete_common::proto::MatrixRequest { from, to, person };
+            commands::matrix(cfg, url, data_dir, req, json).await
+        }
+        Command::Collect { sources, dry_run } => commands::collect(load_config(config, &sources)?, dry_run).await,
+    }
+}

@@ -1,1 +1,51 @@
+//! The query API: JSON over HTTP for the dashboard and scripts, gRPC for
+//! services, both on one port (gRPC is told apart by its HTTP/2 content type),
+//! plus the dashboard, `/healthz` and `/metrics`.
 
+mod grpc;
+mod http;
+
+use std::sync::Arc;
+
+use accrete_aggregator::{QueryStore, StoreError};
+use accrete_common::proto::Status;
+use tokio::net::TcpListener;
+
+pub use grpc::QueryGrpc;
+
+/// Reports collector progress for `/v1/status`.
+pub type StatusFn = Arc<dyn Fn() -> Status + Send + Sync>;
+
+#[derive(Clone)]
+pub struct ApiState {
+    pub store: Arc<dyn QueryStore>,
+    pub status: StatusFn,
+}
+
+/// The whole router: HTTP routes, dashboard and the gRPC service.
+pub fn router(state: ApiState) -> axum::Router {
+    let grpc = tonic::service::Routes::new(accrete_common::proto::query_service_server::QueryServiceServer::new(
+        QueryGrpc::new(state.clone()),
+    ))
+    .into_axum_router();
+    http::routes(state).merge(grpc)
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    state: ApiState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}
+
+/// gRPC status for a store error: the edge is where errors get their codes.
+pub fn grpc_status(e: StoreError) -> tonic::Status {
+    match e {
+        StoreError::InvalidArgument(m) => tonic::Status::invalid_argument(m),
+        StoreError::NotFound(m) => tonic::Status::not_found(m),
+        StoreError::Unavailable(m) => tonic::Status::unavailable(m),
+        StoreError::Internal(m) => tonic::Status::internal(m),
+    }
+}

@@ -8,6 +8,7 @@ use crate::config::LogConfig;
 /// level; text or JSON lines on stderr (stdout stays for command output).
 pub fn init(log: &LogConfig) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&log.level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     let _ = if log.format == "json" { builder.json().try_init() } else { builder.try_init() };
 }

@@ -1,0 +1,144 @@
+//! JSON over HTTP, for the dashboard, scripts and BI tools.
+
+use accrete_aggregator::StoreError;
+use accrete_common::metrics::counter;
+use accrete_common::proto::{MatrixRequest, PersonSessionsRequest, SessionRequest};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{MatchedPath, Path, Query, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use crate::ApiState;
+
+pub fn routes(state: ApiState) -> Router {
+    Router::new()
+        .route("/", get(|| static_file("text/html; charset=utf-8", include_str!("../static/index.html"))))
+        .route("/app.js", get(|| static_file("text/javascript; charset=utf-8", include_str!("../static/app.js"))))
+        .route("/style.css", get(|| static_file("text/css; charset=utf-8", include_str!("../static/style.css"))))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/metrics", get(metrics))
+        .route("/v1/adoption-matrix", get(matrix))
+        .route("/v1/practices", get(practices))
+        .route("/v1/people/{person}/sessions", get(person_sessions))
+        .route("/v1/sessions/{id}", get(session))
+        .route("/v1/status", get(status))
+        .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such route".into()) })
+        .layer(middleware::from_fn(count_requests))
+        .with_state(state)
+}
+
+async fn static_file(content_type: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], body).into_response()
+}
+
+/// An error answered as `{"error": "..."}` with its status.
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(serde_json::json!({ "error": self.1 }))).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        let code = match e {
+            StoreError::InvalidArgument(_) => StatusCode::BAD_REQUEST,
+            StoreError::NotFound(_) => StatusCode::NOT_FOUND,
+            StoreError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            StoreError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError(code, e.to_string())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(e: QueryRejection) -> Self {
+        ApiError(StatusCode::BAD_REQUEST, e.body_text())
+    }
+}
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RangeParams {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    person: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PersonParam {
+    #[serde(default)]
+    person: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct NoParams {}
+
+async fn matrix(
+    State(s): State<ApiState>,
+    q: Result<Query<RangeParams>, QueryRejection>,
+) -> ApiResult<accrete_common::proto::AdoptionMatrix> {
+    let Query(q) = q?;
+    Ok(Json(s.store.adoption_matrix(&MatrixRequest { from: q.from, to: q.to, person: q.person }).await?))
+}
+
+async fn practices(
+    State(s): State<ApiState>,
+    q: Result<Query<NoParams>, QueryRejection>,
+) -> ApiResult<accrete_common::proto::Catalog> {
+    q?;
+    Ok(Json(s.store.catalog()))
+}
+
+async fn person_sessions(
+    State(s): State<ApiState>,
+    Path(person): Path<String>,
+    q: Result<Query<RangeParams>, QueryRejection>,
+) -> ApiResult<accrete_common::proto::PersonSessions> {
+    let Query(q) = q?;
+    if !q.person.is_empty() {
+        return Err(ApiError(StatusCode::BAD_REQUEST, "the person is in the path, not in `?person=`".into()));
+    }
+    Ok(Json(s.store.person_sessions(&PersonSessionsRequest { person, from: q.from, to: q.to }).await?))
+}
+
+async fn session(
+    State(s): State<ApiState>,
+    Path(id): Path<String>,
+    q: Result<Query<PersonParam>, QueryRejection>,
+) -> ApiResult<accrete_common::proto::SessionDetail> {
+    let Query(q) = q?;
+    Ok(Json(s.store.session(&SessionRequest { session_id: id, person: q.person }).await?))
+}
+
+async fn status(
+    State(s): State<ApiState>,
+    q: Result<Query<NoParams>, QueryRejection>,
+) -> ApiResult<accrete_common::proto::Status> {
+    q?;
+    Ok(Json((s.status)()))
+}
+
+async fn metrics() -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], accrete_common::metrics::render()).into_response()
+}
+
+async fn count_requests(req: Request, next: Next) -> Response {
+    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "other".into());
+    let resp = next.run(req).await;
+    let code = resp.status().as_u16().to_string();
+    counter("accrete_api_requests_total", "HTTP requests answered, by route and status.", &[("route", &route), ("status", &code)]).inc();
+    resp
+}

@@ -1,0 +1,180 @@
+//! The subcommands.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use accrete_aggregator::{QueryStore, SqliteStore};
+use accrete_collector::{Collector, CollectorOptions, StatusBoard};
+use accrete_common::config::Config;
+use accrete_common::pipeline::{Envelope, PipelineError, Publisher};
+use accrete_common::proto::MatrixRequest;
+use accrete_common::{telemetry, EventBatch};
+use anyhow::{bail, Context};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+use crate::embedded::{load_catalog, run_pipeline};
+use crate::output;
+
+pub async fn up(cfg: Config) -> anyhow::Result<ExitCode> {
+    cfg.validate()?;
+    telemetry::init(&cfg.log);
+    let catalog = load_catalog(&cfg)?;
+    for s in &cfg.sources {
+        output::warn_about_cleanup(&s.path);
+    }
+    let store = Arc::new(SqliteStore::open(&cfg.data_dir, catalog.clone())?);
+    let board = StatusBoard::new();
+    let listener = TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let state = accrete_api::ApiState {
+        store: store.clone(),
+        status: {
+            let board = board.clone();
+            Arc::new(move || board.snapshot())
+        },
+    };
+    let mut api_stop = stop_rx.clone();
+    let api = tokio::spawn(accrete_api::serve(listener, state, async move {
+        let _ = api_stop.wait_for(|s| *s).await;
+    }));
+    info!(%addr, data_dir = %cfg.data_dir.display(), sources = cfg.sources.len(), "accrete is up");
+    println!("accrete: dashboard and API on http://{addr}/ (data in {})", cfg.data_dir.display());
+    let mut pipeline = tokio::spawn({
+        let cfg = cfg.clone();
+        async move { run_pipeline(&cfg, catalog, store, board, true, stop_rx).await }
+    });
+    let stopped_early = tokio::select! {
+        r = &mut pipeline => Some(r),
+        _ = shutdown_signal() => None,
+    };
+    let _ = stop_tx.send(true);
+    let result = match stopped_early {
+        Some(r) => r,
+        None => {
+            info!("stopping: finishing the batches in flight");
+            pipeline.await
+        }
+    };
+    api.await.context("api task")?.context("api server")?;
+    result.context("pipeline task")??;
+    info!("stopped cleanly");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}
+
+pub async fn analyze(cfg: Config, json: bool) -> anyhow::Result<ExitCode> {
+    cfg.validate()?;
+    telemetry::init(&cfg.log);
+    let catalog = load_catalog(&cfg)?;
+    for s in &cfg.sources {
+        if !s.path.is_dir() {
+            bail!("source {}: {} is not a folder", s.person, s.path.display());
+        }
+    }
+    let scratch = tempfile::tempdir().context("creating a scratch folder")?;
+    let store = Arc::new(SqliteStore::open(scratch.path(), catalog.clone())?);
+    let (_stop_tx, stop_rx) = watch::channel(false);
+    run_pipeline(&cfg, catalog, store.clone(), StatusBoard::new(), false, stop_rx).await?;
+    let m = store.adoption_matrix(&MatrixRequest::default()).await?;
+    output::print_matrix(&m, json)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn matrix(
+    cfg: Config,
+    url: Option<String>,
+    data_dir: Option<PathBuf>,
+    req: MatrixRequest,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    telemetry::init(&cfg.log);
+    let m = if let Some(dir) = data_dir {
+        if !dir.join("accrete.db").is_file() {
+            bail!("{} holds no accrete.db: is it the --data-dir of `accrete up`?", dir.display());
+        }
+        let store = SqliteStore::open(&dir, load_catalog(&cfg)?)?;
+        store.adoption_matrix(&req).await?
+    } else {
+        let base = url.unwrap_or_else(|| format!("http://{}", cfg.listen));
+        output::fetch_matrix(&base, &req).await?
+    };
+    output::print_matrix(&m, json)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints each event as one JSON object per line: proto3 leaves default
+/// values off the wire, so they are left out here too.
+#[derive(Clone)]
+struct PrintPublisher {
+    counts: Arc<std::sync::Mutex<(u64, u64)>>,
+}
+
+#[async_trait::async_trait]
+impl Publisher<EventBatch> for PrintPublisher {
+    async fn publish(&self, env: Envelope<EventBatch>) -> Result<(), PipelineError> {
+        let mut out = String::new();
+        for ev in &env.body.events {
+            out.push_str(&output::event_json(ev));
+            out.push('\n');
+        }
+        use std::io::Write;
+        std::io::stdout().lock().write_all(out.as_bytes()).map_err(|e| PipelineError::Fatal(e.to_string()))?;
+        let mut c = self.counts.lock().unwrap();
+        c.0 += env.body.events.len() as u64;
+        c.1 += env.checkpoint.files.len() as u64;
+        Ok(())
+    }
+}
+
+pub async fn collect(cfg: Config, dry_run: bool) -> anyhow::Result<ExitCode> {
+    cfg.validate()?;
+    if !dry_run {
+        bail!("sending to a gateway is not available in this build: use `accrete collect --dry-run` to see what would be sent, or `accrete up` to run everything locally");
+    }
+    telemetry::init(&cfg.log);
+    let catalog = load_catalog(&cfg)?;
+    for s in &cfg.sources {
+        if !s.path.is_dir() {
+            warn!(person = %s.person, path = %s.path.display(), "source folder does not exist");
+        }
+    }
+    let publisher = PrintPublisher { counts: Default::default() };
+    let collector = Collector::new(
+        cfg.sources.clone(),
+        catalog,
+        CollectorOptions { config: cfg.collector.clone(), share_content: cfg.privacy.share_content, follow: false },
+        StatusBoard::new(),
+        Vec::new(),
+    );
+    let (_stop_tx, stop_rx) = watch::channel(false);
+    collector.run(publisher.clone(), stop_rx).await?;
+    let (events, _) = *publisher.counts.lock().unwrap();
+    eprintln!(
+        "accrete: {events} events would be sent. {}",
+        if cfg.privacy.share_content {
+            "Content sharing is ON: prompt text, tool inputs and working directories are included."
+        } else {
+            "No prompt text, code, file contents or paths are included (project folders are hashed); \
+             use --share-content to opt in."
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
