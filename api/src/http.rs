@@ -31,8 +31,13 @@ pub fn routes(state: ApiState) -> Router {
         .with_state(state)
 }
 
+/// The dashboard runs under a strict policy: its own scripts and styles only.
+const CSP: &str =
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
 async fn static_file(content_type: &'static str, body: &'static str) -> Response {
-    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], body).into_response()
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache"), (header::CONTENT_SECURITY_POLICY, CSP)], body)
+        .into_response()
 }
 
 /// An error answered as `{"error": "..."}` with its status.
@@ -137,7 +142,12 @@ async fn metrics() -> Response {
 
 async fn count_requests(req: Request, next: Next) -> Response {
     let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "other".into());
-    let resp = next.run(req).await;
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
+    if route.starts_with("/v1/") {
+        h.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    }
     let code = resp.status().as_u16().to_string();
     counter("accrete_api_requests_total", "HTTP requests answered, by route and status.", &[("route", &route), ("status", &code)]).inc();
     resp

@@ -24,11 +24,11 @@ pub struct ApiState {
 
 /// The whole router: HTTP routes, dashboard and the gRPC service.
 pub fn router(state: ApiState) -> axum::Router {
-    let grpc = tonic::service::Routes::new(accrete_common::proto::query_service_server::QueryServiceServer::new(
-        QueryGrpc::new(state.clone()),
-    ))
-    .into_axum_router();
-    http::routes(state).merge(grpc)
+    use accrete_common::proto::query_service_server::{QueryServiceServer, SERVICE_NAME};
+    let grpc = QueryServiceServer::new(QueryGrpc::new(state.clone()));
+    // Routed by path, beside the HTTP routes, so unknown HTTP paths still get
+    // the JSON 404 rather than a gRPC "unimplemented".
+    http::routes(state).route_service(&format!("/{SERVICE_NAME}/{{*method}}"), grpc)
 }
 
 /// Serves until `shutdown` resolves.

@@ -201,17 +201,19 @@ pub fn practices_of_session(records: &[Value]) -> BTreeSet<String> {
                     let name = block.get("name").and_then(Value::as_str).unwrap_or("");
                     let input = block.get("input");
 
-                    if name == "EnterPlanMode" || name == "ExitPlanMode" {
-                        if !seen_file_edit {
-                            found.insert("plan_mode".to_string());
-                        }
+                    if (name == "EnterPlanMode" || name == "ExitPlanMode") && !seen_file_edit {
+                        found.insert("plan_mode".to_string());
                     }
                     if FILE_EDIT_TOOLS.contains(&name) {
                         seen_file_edit = true;
                         let path = input
                             .and_then(|i| i.get("file_path"))
                             .and_then(Value::as_str)
-                            .or_else(|| input.and_then(|i| i.get("notebook_path")).and_then(Value::as_str))
+                            .or_else(|| {
+                                input
+                                    .and_then(|i| i.get("notebook_path"))
+                                    .and_then(Value::as_str)
+                            })
                             .unwrap_or("");
                         let base = path.rsplit(['/', '\\']).next().unwrap_or("");
                         if base == "CLAUDE.md" || base == "AGENTS.md" {
@@ -228,7 +230,10 @@ pub fn practices_of_session(records: &[Value]) -> BTreeSet<String> {
                         found.insert("task_tracking".to_string());
                     }
                     if name == "Bash" {
-                        let command = input.and_then(|i| i.get("command")).and_then(Value::as_str).unwrap_or("");
+                        let command = input
+                            .and_then(|i| i.get("command"))
+                            .and_then(Value::as_str)
+                            .unwrap_or("");
                         if commit_re.is_match(command) {
                             found.insert("committing_work".to_string());
                         }
@@ -248,10 +253,11 @@ fn user_text(record: &Value) -> String {
         Some(Value::Array(blocks)) => {
             let mut text = String::new();
             for block in blocks {
-                if block.get("type").and_then(Value::as_str) == Some("text") {
-                    if let Some(t) = block.get("text").and_then(Value::as_str) {
-                        text.push_str(t);
-                    }
+                if block.get("type").and_then(Value::as_str) != Some("text") {
+                    continue;
+                }
+                if let Some(t) = block.get("text").and_then(Value::as_str) {
+                    text.push_str(t);
                 }
             }
             text
@@ -288,5 +294,7 @@ fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }

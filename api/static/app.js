@@ -1,0 +1,858 @@
+// Accrete dashboard: a dependency-free single-page app.
+//
+// Routes (hash based, so the server only serves /, /app.js and /style.css):
+//   #/                                    adoption matrix   (?from=&to=&person=)
+//   #/people/<person>                     a person's sessions (?from=&to=&practice=)
+//   #/sessions/<id>?person=<person>       one session: evidence + timeline
+//
+// Test hooks: body[data-ready] is set to "matrix" | "sessions" | "session" once
+// a view has rendered ("error" / "notfound" otherwise) and removed while a view
+// (re)loads; #matrix tr[data-person] td[data-practice][data-count][data-share],
+// #sessions tr[data-session], #session-detail .evidence-item[data-practice],
+// #timeline .tl-row[data-line][data-agent][data-practices], #status[data-state].
+//
+// All API text is user data: it only ever reaches the DOM via textContent,
+// Text nodes or setAttribute (never innerHTML).
+'use strict';
+
+(function () {
+  // ---------------------------------------------------------------- helpers
+
+  const $ = (sel, root) => (root || document).querySelector(sel);
+  const enc = encodeURIComponent;
+
+  /** Element builder. Strings/numbers in children become Text nodes. */
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    if (attrs) {
+      for (const k of Object.keys(attrs)) {
+        const v = attrs[k];
+        if (v === null || v === undefined || v === false) continue;
+        if (k === 'class') el.className = v;
+        else if (k === 'text') el.textContent = String(v);
+        else if (k === 'dataset') {
+          for (const d of Object.keys(v)) if (v[d] !== null && v[d] !== undefined) el.dataset[d] = String(v[d]);
+        } else if (k === 'style') {
+          for (const p of Object.keys(v)) el.style.setProperty(p, v[p]);
+        } else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+        else if (k === 'value' || k === 'checked') el[k] = v;
+        else el.setAttribute(k, v === true ? '' : String(v));
+      }
+    }
+    add(el, children);
+    return el;
+  }
+  function add(el, children) {
+    for (const c of children) {
+      if (c === null || c === undefined || c === false) continue;
+      if (Array.isArray(c)) add(el, c);
+      else el.append(c instanceof Node ? c : String(c));
+    }
+    return el;
+  }
+
+  const nf = new Intl.NumberFormat('en-US');
+  const fmtInt = (n) => (typeof n === 'number' && isFinite(n) ? nf.format(n) : '—');
+  const pad = (n) => String(n).padStart(2, '0');
+  function validMs(ms) { return typeof ms === 'number' && isFinite(ms) && ms > 0; }
+  function fmtDate(ms) {
+    if (!validMs(ms)) return '—';
+    const d = new Date(ms);
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  }
+  function fmtDateTime(ms) {
+    if (!validMs(ms)) return '—';
+    const d = new Date(ms);
+    return `${fmtDate(ms)} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  }
+  function fmtClock(ms) {
+    if (!validMs(ms)) return '—';
+    const d = new Date(ms);
+    return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  }
+  function fmtIso(ms) { return validMs(ms) ? new Date(ms).toISOString() : ''; }
+  function fmtDuration(ms) {
+    if (typeof ms !== 'number' || !isFinite(ms) || ms < 0) return '—';
+    const s = Math.round(ms / 1000);
+    if (s < 60) return `${s}s`;
+    const m = Math.floor(s / 60);
+    if (m < 10) return `${m}m ${pad(s % 60)}s`;
+    if (m < 60) return `${m}m`;
+    return `${Math.floor(m / 60)}h ${pad(m % 60)}m`;
+  }
+  function fmtOffset(ms) {
+    if (typeof ms !== 'number' || !isFinite(ms)) return '';
+    const neg = ms < 0;
+    let s = Math.floor(Math.abs(ms) / 1000);
+    const hh = Math.floor(s / 3600); s -= hh * 3600;
+    const mm = Math.floor(s / 60); s -= mm * 60;
+    return (neg ? '−' : '+') + (hh ? `${hh}:${pad(mm)}:${pad(s)}` : `${mm}:${pad(s)}`);
+  }
+  function fmtBytes(b) {
+    if (typeof b !== 'number' || !isFinite(b)) return '—';
+    if (b < 1000) return `${b} B`;
+    if (b < 1e6) return `${(b / 1e3).toFixed(1)} KB`;
+    if (b < 1e9) return `${(b / 1e6).toFixed(1)} MB`;
+    return `${(b / 1e9).toFixed(2)} GB`;
+  }
+  const pct = (share) => `${Math.round(share * 100)}%`;
+  const shortId = (id) => String(id).slice(0, 8);
+  function plural(n, one, many) { return `${fmtInt(n)} ${n === 1 ? one : (many || one + 's')}`; }
+
+  // Heat-map scale (keep in sync with .legend-scale in style.css).
+  const HEAT = [[0, [243, 245, 250]], [0.25, [201, 214, 245]], [0.5, [143, 169, 236]],
+    [0.75, [79, 115, 217]], [1, [37, 70, 181]]];
+  function heat(share) {
+    const s = Math.max(0, Math.min(1, share || 0));
+    let i = 1;
+    while (i < HEAT.length - 1 && s > HEAT[i][0]) i++;
+    const [a, ca] = HEAT[i - 1], [b, cb] = HEAT[i];
+    const t = (s - a) / (b - a);
+    const rgb = ca.map((c, k) => Math.round(c + (cb[k] - c) * t));
+    // WCAG relative luminance decides between dark and white text.
+    const lin = rgb.map((c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); });
+    const L = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
+    return { bg: `rgb(${rgb.join(',')})`, dark: L < 0.3 };
+  }
+
+  const PALETTE = ['#4263eb', '#0ca678', '#f08c00', '#7048e8', '#d6336c', '#1098ad', '#e03131',
+    '#5c940d', '#e8590c', '#495057', '#ae3ec9', '#3b5bdb'];
+
+  // -------------------------------------------------------------- API layer
+
+  class ApiError extends Error {
+    constructor(status, message) { super(message); this.status = status; this.name = 'ApiError'; }
+  }
+
+  async function api(path, signal) {
+    let res;
+    try {
+      res = await fetch(path, { headers: { Accept: 'application/json' }, cache: 'no-store', signal });
+    } catch (e) {
+      if (e && e.name === 'AbortError') throw e;
+      throw new ApiError(0, `Cannot reach the Accrete server (${e && e.message ? e.message : e}).`);
+    }
+    const text = await res.text();
+    let body = null;
+    try { body = text ? JSON.parse(text) : null; } catch (_) { body = null; }
+    if (!res.ok) {
+      const msg = body && typeof body.error === 'string' && body.error
+        ? body.error : `HTTP ${res.status} ${res.statusText || ''}`.trim();
+      throw new ApiError(res.status, msg);
+    }
+    if (body === null || typeof body !== 'object') throw new ApiError(res.status, `Invalid JSON from ${path}`);
+    return body;
+  }
+
+  // The practice catalog changes rarely; cache it, refetch when the matrix
+  // reports another catalog version.
+  let catalogCache = null;
+  async function getCatalog(signal, wantVersion) {
+    if (catalogCache && (!wantVersion || catalogCache.version === wantVersion)) return catalogCache;
+    try {
+      const c = await api('v1/practices', signal);
+      const list = Array.isArray(c.practices) ? c.practices : [];
+      catalogCache = { version: String(c.version || ''), list, byId: new Map() };
+      list.forEach((p, i) => catalogCache.byId.set(p.id, { ...p, index: i, color: PALETTE[i % PALETTE.length] }));
+    } catch (e) {
+      if (e && e.name === 'AbortError') throw e;
+      showBanner(`Practice catalog unavailable: ${e.message}`, 'warn');
+      if (!catalogCache) return { version: '', list: [], byId: new Map() };
+    }
+    return catalogCache;
+  }
+  /** Practice metadata for an id, with fallbacks for ids missing from the catalog. */
+  function practiceInfo(cat, id, extraIndex) {
+    const p = cat.byId.get(id);
+    if (p) return p;
+    const index = cat.list.length + (extraIndex || 0);
+    return { id, name: id, description: '', rule: '', index, color: PALETTE[index % PALETTE.length] };
+  }
+  /** Ids in catalog order, then any unknown ids in their given order. */
+  function orderIds(cat, ids) {
+    const set = new Set(ids);
+    const known = cat.list.map((p) => p.id).filter((id) => set.has(id));
+    const extra = ids.filter((id) => !cat.byId.has(id));
+    return known.concat([...new Set(extra)]);
+  }
+
+  // ---------------------------------------------------------------- chrome
+
+  function setCrumbs(items) {
+    const nav = $('#crumbs');
+    nav.replaceChildren();
+    items.forEach((it, i) => {
+      if (i) nav.append(h('span', { class: 'crumb-sep', 'aria-hidden': 'true' }, '/'));
+      nav.append(it.href ? h('a', { href: it.href, class: 'crumb' }, it.label)
+        : h('span', { class: 'crumb current', 'aria-current': 'page' }, it.label));
+    });
+  }
+
+  let bannerTimer = 0;
+  function showBanner(msg, kind) {
+    const b = $('#banner');
+    b.replaceChildren(h('span', { class: 'banner-text' }, msg),
+      h('button', { type: 'button', class: 'banner-close', 'aria-label': 'Dismiss', onclick: hideBanner }, '×'));
+    b.className = `banner ${kind || 'error'}`;
+    b.hidden = false;
+    clearTimeout(bannerTimer);
+  }
+  function hideBanner() { const b = $('#banner'); b.hidden = true; b.replaceChildren(); }
+
+  function errorBox(err, retry) {
+    const status = err && err.status ? `HTTP ${err.status}` : 'Error';
+    return h('div', { class: 'error-box', role: 'alert', 'data-error': '' },
+      h('div', { class: 'error-title' }, `${status}: could not load this view`),
+      h('div', { class: 'error-msg' }, err && err.message ? err.message : String(err)),
+      retry ? h('button', { type: 'button', class: 'btn', onclick: retry }, 'Retry') : null);
+  }
+  const loadingBox = (what) => h('div', { class: 'loading' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), `Loading ${what}…`);
+
+  function chip(info, opts) {
+    const o = opts || {};
+    return h('span', {
+      class: 'chip' + (o.muted ? ' muted' : ''), title: info.description || info.name,
+      dataset: { chip: info.id }, style: { '--c': info.color },
+    }, h('i', { class: 'chip-dot', 'aria-hidden': 'true' }), o.label || info.name);
+  }
+  const powerBadge = () => h('span', { class: 'badge power', title: 'Power user: shows many practices regularly' }, '★ Power user');
+
+  // ---------------------------------------------------------------- router
+
+  class ViewCtx {
+    constructor() { this.ac = new AbortController(); this.timers = []; this.dead = false; }
+    get signal() { return this.ac.signal; }
+    every(ms, fn) { this.timers.push(setInterval(fn, ms)); }
+    ready(name) { if (!this.dead) document.body.dataset.ready = name; }
+    unready() { if (!this.dead) delete document.body.dataset.ready; }
+    dispose() { this.dead = true; this.ac.abort(); this.timers.forEach(clearInterval); }
+  }
+
+  function safeDecode(s) { try { return decodeURIComponent(s); } catch (_) { return s; } }
+
+  function parseHash() {
+    const raw = location.hash.replace(/^#/, '') || '/';
+    const qi = raw.indexOf('?');
+    const path = qi < 0 ? raw : raw.slice(0, qi);
+    const query = new URLSearchParams(qi < 0 ? '' : raw.slice(qi + 1));
+    const seg = path.split('/').filter(Boolean).map(safeDecode);
+    if (seg.length === 0) return { view: 'matrix', query };
+    if (seg[0] === 'people' && seg.length === 2) return { view: 'sessions', person: seg[1], query };
+    if (seg[0] === 'sessions' && seg.length === 2) return { view: 'session', id: seg[1], person: query.get('person') || '', query };
+    return { view: 'notfound', query };
+  }
+
+  const hrefMatrix = (q) => '#/' + qs(q, ['from', 'to', 'person']);
+  const hrefPerson = (person, q) => `#/people/${enc(person)}` + qs(q, ['from', 'to', 'practice']);
+  const hrefSession = (id, person) => `#/sessions/${enc(id)}` + (person ? `?person=${enc(person)}` : '');
+  function qs(q, keys) {
+    const out = new URLSearchParams();
+    if (q) for (const k of keys) { const v = q.get ? q.get(k) : q[k]; if (v) out.set(k, v); }
+    const s = out.toString();
+    return s ? '?' + s : '';
+  }
+  function go(hash) { if (location.hash !== hash) location.hash = hash; }
+
+  let ctx = null;
+  function route() {
+    if (ctx) ctx.dispose();
+    const my = (ctx = new ViewCtx());
+    delete document.body.dataset.ready;
+    hideBanner();
+    const r = parseHash();
+    document.body.dataset.view = r.view;
+    const app = $('#app');
+    app.replaceChildren();
+    window.scrollTo(0, 0);
+    const views = { matrix: viewMatrix, sessions: viewPerson, session: viewSession };
+    const fn = views[r.view] || viewNotFound;
+    Promise.resolve().then(() => fn(r, my, app)).catch((err) => {
+      if (my.dead || (err && err.name === 'AbortError')) return;
+      console.error(err);
+      app.replaceChildren(errorBox(err, route));
+      my.ready('error');
+    });
+  }
+
+  function viewNotFound(r, c, app) {
+    setCrumbs([{ label: 'Adoption matrix', href: '#/' }, { label: 'Not found' }]);
+    app.append(h('div', { class: 'empty' }, h('h2', null, 'Page not found'),
+      h('p', null, 'This address does not match any dashboard view. '), h('a', { href: '#/' }, 'Back to the adoption matrix')));
+    c.ready('notfound');
+  }
+
+  // ---------------------------------------------------------- matrix view
+
+  async function viewMatrix(r, c, app) {
+    const f = { from: r.query.get('from') || '', to: r.query.get('to') || '', person: r.query.get('person') || '' };
+    setCrumbs([{ label: 'Adoption matrix' }]);
+
+    const knownPeople = viewMatrix.knownPeople || (viewMatrix.knownPeople = new Set());
+    const fromIn = h('input', { type: 'date', id: 'filter-from', name: 'from', value: f.from });
+    const toIn = h('input', { type: 'date', id: 'filter-to', name: 'to', value: f.to });
+    const personSel = h('select', { id: 'filter-person', name: 'person' });
+    const updated = h('span', { class: 'updated', id: 'updated' }, '');
+    const kpis = h('section', { class: 'kpis', 'aria-label': 'Summary' });
+    const body = h('div', { class: 'matrix-body' }, loadingBox('adoption matrix'));
+
+    function fillPeople() {
+      const list = [...knownPeople];
+      if (f.person && !knownPeople.has(f.person)) list.push(f.person);
+      list.sort((a, b) => a.localeCompare(b));
+      personSel.replaceChildren(h('option', { value: '' }, 'All people'),
+        ...list.map((p) => h('option', { value: p }, p)));
+      personSel.value = f.person;
+    }
+    fillPeople();
+
+    function syncBounds() {
+      toIn.min = fromIn.value || '';
+      fromIn.max = toIn.value || '';
+    }
+    syncBounds();
+
+    function applyFilters() {
+      f.from = fromIn.value; f.to = toIn.value; f.person = personSel.value;
+      syncBounds();
+      history.replaceState(null, '', hrefMatrix(f));
+      load(false);
+    }
+    function setRange(days) {
+      if (!days) { fromIn.value = ''; toIn.value = ''; } else {
+        const now = Date.now();
+        toIn.value = fmtDate(now);
+        fromIn.value = fmtDate(now - (days - 1) * 86400000);
+      }
+      applyFilters();
+    }
+    fromIn.addEventListener('change', applyFilters);
+    toIn.addEventListener('change', applyFilters);
+    personSel.addEventListener('change', applyFilters);
+
+    const field = (label, input) => h('label', { class: 'field' }, h('span', { class: 'field-label' }, label), input);
+    const toolbar = h('section', { class: 'toolbar', 'aria-label': 'Filters' },
+      field('From', fromIn), field('To', toIn), field('Person', personSel),
+      h('div', { class: 'presets', role: 'group', 'aria-label': 'Quick ranges' },
+        h('button', { type: 'button', class: 'btn ghost', onclick: () => setRange(7) }, '7 days'),
+        h('button', { type: 'button', class: 'btn ghost', onclick: () => setRange(30) }, '30 days'),
+        h('button', { type: 'button', class: 'btn ghost', onclick: () => setRange(90) }, '90 days'),
+        h('button', { type: 'button', class: 'btn ghost', onclick: () => setRange(0) }, 'All time')),
+      h('button', {
+        type: 'button', class: 'btn', id: 'filter-reset',
+        onclick: () => { fromIn.value = ''; toIn.value = ''; personSel.value = ''; applyFilters(); },
+      }, 'Reset'),
+      h('span', { class: 'spacer' }), updated);
+
+    app.append(
+      h('div', { class: 'page-head' },
+        h('div', null, h('h1', null, 'Practice adoption'),
+          h('p', { class: 'subtitle' }, 'Share of each person\u2019s Claude Code sessions that show a practice. Click a person for their sessions, a cell for the sessions showing that practice.'))),
+      toolbar, kpis, body);
+
+    let seq = 0;
+    let lastKey = '';
+    async function load(isRefresh) {
+      const mySeq = ++seq;
+      if (!isRefresh) { c.unready(); lastKey = ''; body.classList.add('is-loading'); }
+      const path = 'v1/adoption-matrix' + qs(f, ['from', 'to', 'person']);
+      try {
+        const [m, cat0] = await Promise.all([api(path, c.signal), getCatalog(c.signal)]);
+        let cat = cat0;
+        if (m.catalog_version && cat.version && m.catalog_version !== cat.version) cat = await getCatalog(c.signal, m.catalog_version);
+        if (c.dead || mySeq !== seq) return;
+        const key = JSON.stringify(m);
+        if (key !== lastKey) {
+          lastKey = key;
+          (m.people || []).forEach((p) => knownPeople.add(p.person));
+          fillPeople();
+          renderMatrix(m, cat);
+        }
+        body.classList.remove('is-loading');
+        updated.textContent = `Updated ${fmtClock(Date.now())} · auto-refresh 10 s`;
+        if (isRefresh) hideBanner();
+        c.ready('matrix');
+      } catch (err) {
+        if (c.dead || mySeq !== seq || (err && err.name === 'AbortError')) return;
+        body.classList.remove('is-loading');
+        if (isRefresh && lastKey) {
+          showBanner(`Auto-refresh failed: ${err.message}`, 'warn');
+        } else {
+          kpis.replaceChildren();
+          body.replaceChildren(errorBox(err, () => load(false)));
+          c.ready('error');
+        }
+      }
+    }
+
+    function renderMatrix(m, cat) {
+      const ids = orderIds(cat, Array.isArray(m.practice_ids) && m.practice_ids.length
+        ? m.practice_ids : cat.list.map((p) => p.id));
+      const cols = ids.map((id, i) => practiceInfo(cat, id, i));
+      const people = (m.people || []).slice().sort((a, b) =>
+        (b.score || 0) - (a.score || 0) || String(a.person).localeCompare(String(b.person)));
+
+      // --- KPIs
+      const totalSessions = people.reduce((s, p) => s + (p.sessions || 0), 0);
+      const totals = cols.map((col) => people.reduce((s, p) => s + ((p.practices || {})[col.id] || 0), 0));
+      const shares = totals.map((t) => (totalSessions ? t / totalSessions : 0));
+      let best = -1, worst = -1;
+      shares.forEach((s, i) => {
+        if (best < 0 || s > shares[best]) best = i;
+        if (worst < 0 || s < shares[worst]) worst = i;
+      });
+      const kpi = (label, value, sub, hook) => h('div', { class: 'kpi', dataset: { kpi: hook } },
+        h('div', { class: 'kpi-label' }, label), h('div', { class: 'kpi-value', title: typeof value === 'string' ? value : null }, value), h('div', { class: 'kpi-sub' }, sub || ''));
+      kpis.replaceChildren(
+        kpi('People', fmtInt(people.length), f.person ? 'filtered' : 'with sessions in range', 'people'),
+        kpi('Sessions', fmtInt(totalSessions), f.from || f.to ? `${f.from || '…'} → ${f.to || '…'}` : 'all time', 'sessions'),
+        kpi('Power users', fmtInt(people.filter((p) => p.power_user).length), 'marked ★ below', 'power-users'),
+        kpi('Most adopted', best >= 0 && totalSessions ? cols[best].name : '—', best >= 0 && totalSessions ? `${pct(shares[best])} of sessions` : '', 'most'),
+        kpi('Least adopted', worst >= 0 && totalSessions ? cols[worst].name : '—', worst >= 0 && totalSessions ? `${pct(shares[worst])} of sessions` : '', 'least'));
+
+      // --- table
+      const heatCell = (count, sessions, attrs) => {
+        const share = sessions > 0 ? count / sessions : 0;
+        const hc = heat(share);
+        return h('td', Object.assign({
+          class: 'heat' + (hc.dark ? ' dark' : '') + (count ? '' : ' zero'),
+          style: { 'background-color': hc.bg },
+        }, attrs), h('span', { class: 'pct' }, sessions > 0 ? pct(share) : '–'), ' ', h('span', { class: 'cnt' }, `(${fmtInt(count)})`));
+      };
+      const thead = h('thead', null, h('tr', null,
+        h('th', { class: 'col-person', scope: 'col' }, 'Person'),
+        h('th', { class: 'col-num', scope: 'col', title: 'Sessions in range' }, 'Sessions'),
+        cols.map((col) => h('th', {
+          class: 'col-practice', scope: 'col', title: col.description || col.name,
+          dataset: { practiceHeader: col.id }, style: { '--c': col.color },
+        }, h('span', { class: 'th-name' }, col.name))),
+        h('th', { class: 'col-num col-score', scope: 'col', title: 'Adoption score reported by the server' }, 'Score')));
+      const maxScore = Math.max(1e-9, ...people.map((p) => p.score || 0));
+      const tbody = h('tbody', null, people.length ? null : h('tr', { class: 'empty-row' },
+        h('td', { colspan: cols.length + 3, class: 'empty' }, h('strong', null, 'No sessions'), h('br'),
+          f.from || f.to || f.person ? 'Nothing matches these filters. Try a wider date range.' : 'No transcripts have been collected yet.')),
+      people.map((p) => {
+        const counts = p.practices || {};
+        const sessions = p.sessions || 0;
+        const phref = hrefPerson(p.person, { from: f.from, to: f.to });
+        return h('tr', {
+          class: p.power_user ? 'power-user' : null,
+          dataset: { person: p.person, href: phref },
+        },
+        h('th', { class: 'col-person', scope: 'row' },
+          h('div', { class: 'person-line' },
+            h('a', { class: 'person-link', href: phref }, p.person),
+            p.power_user ? h('span', { class: 'star', title: 'Power user', 'aria-label': 'Power user' }, '★') : null),
+          p.team ? h('div', { class: 'team' }, p.team) : null),
+        h('td', { class: 'col-num', dataset: { sessions } }, fmtInt(sessions)),
+        cols.map((col) => {
+          const n = counts[col.id] || 0;
+          const share = sessions > 0 ? n / sessions : 0;
+          return heatCell(n, sessions, {
+            dataset: { practice: col.id, count: n, share, href: hrefPerson(p.person, { from: f.from, to: f.to, practice: col.id }) },
+            title: `${p.person} · ${col.name}: ${n} of ${plural(sessions, 'session')} (${pct(share)})`,
+          });
+        }),
+        h('td', { class: 'col-num col-score', dataset: { score: p.score } },
+          h('span', { class: 'score-bar', 'aria-hidden': 'true' }, h('i', { style: { width: `${Math.round(100 * (p.score || 0) / maxScore)}%` } })),
+          typeof p.score === 'number' ? p.score.toFixed(2) : '—'));
+      }));
+      const tfoot = people.length === 0 ? null : h('tfoot', null, h('tr', { class: 'totals' },
+        h('th', { class: 'col-person', scope: 'row' }, 'All people'),
+        h('td', { class: 'col-num' }, fmtInt(totalSessions)),
+        cols.map((col, i) => heatCell(totals[i], totalSessions, {
+          dataset: { totalPractice: col.id, count: totals[i], share: shares[i] },
+          title: `Everyone · ${col.name}: ${totals[i]} of ${plural(totalSessions, 'session')}`,
+        })),
+        h('td', { class: 'col-num' }, '')));
+      const table = h('table', { id: 'matrix', class: 'matrix' }, thead, tbody, tfoot);
+      table.addEventListener('click', (ev) => {
+        if (ev.target.closest('a')) return;
+        const td = ev.target.closest('td[data-href], tr[data-href]');
+        if (td) go(td.dataset.href);
+      });
+
+      body.replaceChildren(h('div', { class: 'card table-card' }, h('div', { class: 'table-scroll' }, table)), legend());
+    }
+
+    function legend() {
+      return h('div', { class: 'legend', 'aria-label': 'Legend' },
+        h('span', { class: 'legend-item' }, h('span', { class: 'legend-swatch' }, '27% (10)'),
+          'share of the person\u2019s sessions showing the practice (session count)'),
+        h('span', { class: 'legend-item' }, h('span', { class: 'legend-scale', 'aria-hidden': 'true' }),
+          h('span', { class: 'legend-ticks' }, h('span', null, '0%'), h('span', null, '50%'), h('span', null, '100%'))),
+        h('span', { class: 'legend-item' }, h('span', { class: 'star' }, '★'), 'power user'));
+    }
+
+    await load(false);
+    c.every(10000, () => load(true));
+  }
+
+  // ----------------------------------------------------------- person view
+
+  async function viewPerson(r, c, app) {
+    const person = r.person;
+    const range = { from: r.query.get('from') || '', to: r.query.get('to') || '' };
+    let practiceFilter = r.query.get('practice') || '';
+    setCrumbs([{ label: 'Adoption matrix', href: hrefMatrix(range) }, { label: person }]);
+    app.append(loadingBox(`sessions of ${person}`));
+
+    const matrixRow = api('v1/adoption-matrix' + qs({ from: range.from, to: range.to, person }, ['from', 'to', 'person']), c.signal)
+      .then((m) => (m.people || []).find((p) => p.person === person) || null)
+      .catch((e) => { if (e && e.name === 'AbortError') throw e; return null; });
+    const [data, cat, row] = await Promise.all([
+      api(`v1/people/${enc(person)}/sessions`, c.signal), getCatalog(c.signal), matrixRow]);
+    if (c.dead) return;
+
+    const all = Array.isArray(data.sessions) ? data.sessions : [];
+    const lo = range.from ? new Date(range.from + 'T00:00:00').getTime() : -Infinity;
+    const hi = range.to ? new Date(range.to + 'T00:00:00').getTime() + 86400000 : Infinity;
+    const sessions = all.filter((s) => !(s.started_ms < lo || s.started_ms >= hi));
+    const team = (row && row.team) || (all[0] && all[0].team) || '';
+
+    // practice profile, computed from the listed sessions
+    const seenIds = new Set();
+    sessions.forEach((s) => (s.practices || []).forEach((p) => seenIds.add(p)));
+    const ids = orderIds(cat, cat.list.map((p) => p.id).concat([...seenIds]));
+    const cols = ids.map((id, i) => practiceInfo(cat, id, i));
+    const counts = new Map(ids.map((id) => [id, 0]));
+    sessions.forEach((s) => (s.practices || []).forEach((p) => counts.set(p, (counts.get(p) || 0) + 1)));
+
+    const head = h('div', { class: 'page-head' },
+      h('div', null,
+        h('h1', null, person, row && row.power_user ? powerBadge() : null),
+        h('p', { class: 'subtitle' },
+          [team ? `Team ${team}` : 'No team', plural(sessions.length, 'session'),
+            row && typeof row.score === 'number' ? `score ${row.score.toFixed(2)}` : null,
+            range.from || range.to ? `${range.from || '…'} → ${range.to || '…'}` : 'all time'].filter(Boolean).join(' · '))));
+
+    const profileRows = cols.map((col) => {
+      const n = counts.get(col.id) || 0;
+      const share = sessions.length ? n / sessions.length : 0;
+      return h('button', {
+        type: 'button', class: 'profile-row', dataset: { profilePractice: col.id, count: n, share },
+        title: `${col.description || col.name}\nClick to list only the sessions showing it.`,
+        onclick: () => { practiceFilter = practiceFilter === col.id ? '' : col.id; applyPracticeFilter(true); },
+      },
+      h('span', { class: 'profile-name' }, h('i', { class: 'chip-dot', style: { '--c': col.color } }), col.name),
+      h('span', { class: 'bar', 'aria-hidden': 'true' }, h('i', { style: { width: `${(share * 100).toFixed(1)}%`, '--c': col.color } })),
+      h('span', { class: 'profile-val' }, `${pct(share)} (${fmtInt(n)})`));
+    });
+    const profile = h('section', { class: 'card profile', 'aria-label': 'Practice profile' },
+      h('div', { class: 'card-head' }, h('h2', null, 'Practice profile'),
+        h('span', { class: 'muted small' }, 'share of the sessions below · click to filter')),
+      h('div', { class: 'profile-grid' }, profileRows));
+
+    const filterNote = h('div', { class: 'filter-note', hidden: true });
+    const countNote = h('span', { class: 'muted small' });
+    const emptyMsg = all.length
+      ? h('td', { colspan: 5, class: 'empty' }, 'No sessions in this date range. ', h('a', { href: hrefPerson(person, {}) }, 'Show all sessions'))
+      : h('td', { colspan: 5, class: 'empty' }, `No sessions recorded for ${person}.`);
+    const sessionsTable = h('table', { id: 'sessions', class: 'data sessions' },
+      h('thead', null, h('tr', null,
+        h('th', { scope: 'col' }, 'Started'), h('th', { scope: 'col', class: 'col-num' }, 'Duration'),
+        h('th', { scope: 'col' }, 'Project'), h('th', { scope: 'col', class: 'col-num' }, 'Events'),
+        h('th', { scope: 'col' }, 'Practices'))),
+      h('tbody', null, sessions.length ? null : h('tr', { class: 'empty-row' }, emptyMsg), sessions.map((s) => {
+        const href = hrefSession(s.session_id, s.person || person);
+        const ps = orderIds(cat, s.practices || []);
+        return h('tr', { dataset: { session: s.session_id, href, practices: ps.join(' ') }, class: 'clickable' },
+          h('td', { class: 'nowrap' }, h('a', { href, title: `${fmtIso(s.started_ms)}\nsession ${s.session_id}` }, fmtDateTime(s.started_ms)),
+            h('span', { class: 'sid' }, shortId(s.session_id))),
+          h('td', { class: 'col-num nowrap' }, fmtDuration(s.ended_ms - s.started_ms)),
+          h('td', null, h('code', { class: 'project' }, s.project || '—')),
+          h('td', { class: 'col-num' }, fmtInt(s.events)),
+          h('td', { class: 'chips' }, ps.length ? ps.map((id) => chip(practiceInfo(cat, id))) : h('span', { class: 'muted small' }, 'none')));
+      })));
+    sessionsTable.addEventListener('click', (ev) => {
+      if (ev.target.closest('a')) return;
+      const tr = ev.target.closest('tr[data-href]');
+      if (tr) go(tr.dataset.href);
+    });
+
+    function applyPracticeFilter(updateUrl) {
+      if (practiceFilter && !counts.has(practiceFilter)) practiceFilter = '';
+      let shown = 0;
+      for (const tr of sessionsTable.tBodies[0].rows) {
+        if (!tr.dataset.session) continue;
+        const ok = !practiceFilter || (tr.dataset.practices || '').split(' ').includes(practiceFilter);
+        tr.hidden = !ok;
+        if (ok) shown++;
+      }
+      profileRows.forEach((b) => b.classList.toggle('active', b.dataset.profilePractice === practiceFilter));
+      if (practiceFilter) {
+        const info = practiceInfo(cat, practiceFilter);
+        filterNote.replaceChildren('Showing only sessions with ', chip(info), ' ',
+          h('button', { type: 'button', class: 'btn ghost small', onclick: () => { practiceFilter = ''; applyPracticeFilter(true); } }, 'Clear filter'));
+        filterNote.hidden = false;
+      } else filterNote.hidden = true;
+      countNote.textContent = practiceFilter ? `${fmtInt(shown)} of ${plural(sessions.length, 'session')}` : plural(sessions.length, 'session') + ', newest first';
+      if (updateUrl) history.replaceState(null, '', hrefPerson(person, { from: range.from, to: range.to, practice: practiceFilter }));
+    }
+
+    app.replaceChildren(head, profile,
+      h('section', { class: 'card' },
+        h('div', { class: 'card-head' }, h('h2', null, 'Sessions'), countNote),
+        filterNote, h('div', { class: 'table-scroll' }, sessionsTable)));
+    applyPracticeFilter(false);
+    c.ready('sessions');
+  }
+
+  // ---------------------------------------------------------- session view
+
+  async function viewSession(r, c, app) {
+    const id = r.id;
+    const person = r.person;
+    setCrumbs([{ label: 'Adoption matrix', href: '#/' },
+      person ? { label: person, href: hrefPerson(person, {}) } : null,
+      { label: `Session ${shortId(id)}` }].filter(Boolean));
+    app.append(loadingBox('session'));
+
+    const [d, cat] = await Promise.all([
+      api(`v1/sessions/${enc(id)}` + (person ? `?person=${enc(person)}` : ''), c.signal), getCatalog(c.signal)]);
+    if (c.dead) return;
+    const s = d.summary || {};
+    const who = s.person || person;
+    if (!person && who) setCrumbs([{ label: 'Adoption matrix', href: '#/' }, { label: who, href: hrefPerson(who, {}) }, { label: `Session ${shortId(id)}` }]);
+    const evidence = Array.isArray(d.evidence) ? d.evidence : [];
+    const timeline = Array.isArray(d.timeline) ? d.timeline : [];
+    const t0 = validMs(s.started_ms) ? s.started_ms : (timeline.find((e) => validMs(e.timestamp_ms)) || {}).timestamp_ms;
+
+    const shownIds = orderIds(cat, [...(s.practices || []), ...evidence.map((e) => e.practice)]);
+    const missing = cat.list.map((p) => p.id).filter((pid) => !shownIds.includes(pid));
+
+    // --- summary header
+    const meta = (label, value, mono) => h('div', { class: 'meta' },
+      h('dt', null, label), h('dd', { class: mono ? 'mono' : null }, value));
+    const header = h('section', { class: 'card session-head' },
+      h('div', { class: 'session-title' },
+        h('h1', null, `Session ${shortId(s.session_id || id)}`),
+        h('code', { class: 'session-id', title: 'Session id' }, s.session_id || id)),
+      h('dl', { class: 'meta-grid' },
+        meta('Person', who ? h('a', { href: hrefPerson(who, {}) }, who) : '—'),
+        meta('Team', s.team || '—'),
+        meta('Project', s.project || '—', true),
+        meta('Started', h('span', { title: fmtIso(s.started_ms) }, fmtDateTime(s.started_ms))),
+        meta('Duration', fmtDuration(s.ended_ms - s.started_ms)),
+        meta('Events', fmtInt(typeof s.events === 'number' ? s.events : timeline.length)),
+        meta('Practices', `${shownIds.length} of ${cat.list.length || shownIds.length}`)),
+      h('div', { class: 'chips' }, shownIds.map((pid) => chip(practiceInfo(cat, pid)))));
+
+    // --- practices with evidence (teaching material)
+    const byPractice = new Map(shownIds.map((pid) => [pid, []]));
+    evidence.forEach((e) => byPractice.get(e.practice).push(e));
+    let jumpTo = () => {};
+    const cards = shownIds.map((pid) => {
+      const info = practiceInfo(cat, pid);
+      const items = byPractice.get(pid).slice().sort((a, b) =>
+        (a.timestamp_ms || 0) - (b.timestamp_ms || 0) || (a.line || 0) - (b.line || 0));
+      return h('article', { class: 'practice-card', style: { '--c': info.color }, dataset: { practiceGroup: pid } },
+        h('header', null,
+          h('h3', null, h('i', { class: 'chip-dot', 'aria-hidden': 'true' }), info.name),
+          h('span', { class: 'muted small' }, plural(items.length, 'piece') + ' of evidence')),
+        info.description ? h('p', { class: 'practice-desc' }, info.description) : null,
+        info.rule ? h('p', { class: 'practice-rule' }, h('span', { class: 'rule-label' }, 'Detected by'), h('code', null, info.rule)) : null,
+        items.length ? h('ol', { class: 'evidence-list' }, items.map((e) => h('li', {
+          class: 'evidence-item', dataset: { practice: pid, line: e.line, agent: e.agent_id || null },
+        },
+        h('button', {
+          type: 'button', class: 'line-link', title: 'Show this line in the timeline',
+          onclick: () => jumpTo(e.agent_id || '', e.line),
+        }, `line ${e.line}`),
+        h('span', { class: 'ev-time', title: fmtIso(e.timestamp_ms) },
+          fmtClock(e.timestamp_ms), validMs(e.timestamp_ms) && validMs(t0) ? h('span', { class: 'muted' }, ` ${fmtOffset(e.timestamp_ms - t0)}`) : null),
+        e.agent_id ? h('span', { class: 'agent-tag', title: e.agent_id }, `subagent ${e.agent_id}`) : null,
+        h('code', { class: 'ev-text' }, e.evidence || '')))) :
+          h('p', { class: 'muted small' }, 'Detected, but no evidence lines were returned.'));
+    });
+    const practicesSec = h('section', { class: 'card' },
+      h('div', { class: 'card-head' }, h('h2', null, 'Practices in this session'),
+        h('span', { class: 'muted small' }, 'what was done, and the transcript lines that show it')),
+      cards.length ? h('div', { class: 'practice-cards' }, cards)
+        : h('p', { class: 'empty' }, 'No practices were detected in this session.'),
+      missing.length ? h('div', { class: 'missing' },
+        h('h3', null, 'Not seen in this session'),
+        h('ul', { class: 'missing-list' }, missing.map((pid) => {
+          const info = practiceInfo(cat, pid);
+          return h('li', { dataset: { missingPractice: pid } }, h('strong', null, info.name), info.description ? h('span', null, ` — ${info.description}`) : null);
+        }))) : null);
+
+    // --- timeline
+    const tl = renderTimeline(timeline, t0, cat);
+    jumpTo = tl.jumpTo;
+
+    app.replaceChildren(h('div', { id: 'session-detail', dataset: { session: s.session_id || id } }, header, practicesSec, tl.el));
+    c.ready('session');
+  }
+
+  const LINE_TYPES = new Set(['user', 'assistant', 'system', 'summary', 'file-history-snapshot', 'queue-operation']);
+
+  function renderTimeline(timeline, t0, cat) {
+    const list = h('div', { id: 'timeline', class: 'timeline', role: 'table', 'aria-label': 'Session timeline' });
+    const headRow = h('div', { class: 'tl-row tl-head', role: 'row' },
+      ['Line', 'Time', 'Type', 'Event', 'Practices'].map((t) => h('span', { role: 'columnheader' }, t)));
+    list.append(headRow);
+
+    const rows = new Array(timeline.length);
+    const texts = new Array(timeline.length);
+    const index = new Map();
+    const frag = document.createDocumentFragment();
+    let evidenceRows = 0, subRows = 0, prevAgent = '';
+    for (let i = 0; i < timeline.length; i++) {
+      const e = timeline[i] || {};
+      const agent = e.agent_id || '';
+      const practices = Array.isArray(e.practices) ? e.practices : [];
+      const row = document.createElement('div');
+      row.className = 'tl-row' + (practices.length ? ' has-practice' : '') + (agent ? ' subagent' : '') + (e.is_sidechain ? ' sidechain' : '');
+      row.setAttribute('role', 'row');
+      row.dataset.line = String(e.line);
+      if (agent) row.dataset.agent = agent;
+      if (practices.length) row.dataset.practices = practices.join(' ');
+
+      const cLine = document.createElement('span');
+      cLine.className = 'tl-line';
+      cLine.textContent = String(e.line ?? '');
+      const cTime = document.createElement('span');
+      cTime.className = 'tl-time';
+      cTime.textContent = validMs(e.timestamp_ms) && validMs(t0) ? fmtOffset(e.timestamp_ms - t0) : '';
+      if (validMs(e.timestamp_ms)) cTime.title = `${fmtIso(e.timestamp_ms)} (${fmtClock(e.timestamp_ms)} local)`;
+      const cType = document.createElement('span');
+      const lt = String(e.line_type || '');
+      cType.className = 'tl-type t-' + (LINE_TYPES.has(lt) ? lt : 'other');
+      cType.textContent = lt;
+      const cSum = document.createElement('span');
+      cSum.className = 'tl-sum';
+      if (agent && agent !== prevAgent) {
+        const tag = document.createElement('span');
+        tag.className = 'agent-tag';
+        tag.textContent = `↳ ${agent}`;
+        cSum.append(tag, ' ');
+      }
+      cSum.append(String(e.summary || ''));
+      cSum.title = (agent ? `[${agent}] ` : '') + String(e.summary || '');
+      const cPr = document.createElement('span');
+      cPr.className = 'tl-pr';
+      for (const pid of practices) cPr.append(chip(practiceInfo(cat, pid)));
+      row.append(cLine, cTime, cType, cSum, cPr);
+      frag.append(row);
+
+      rows[i] = row;
+      texts[i] = `${e.line} ${lt} ${e.summary || ''} ${agent} ${practices.join(' ')}`.toLowerCase();
+      index.set(`${agent}\u0000${e.line}`, row);
+      if (practices.length) evidenceRows++;
+      if (agent) subRows++;
+      prevAgent = agent;
+    }
+    list.append(frag);
+    if (!timeline.length) list.append(h('div', { class: 'empty' }, 'No timeline events.'));
+
+    const onlyEv = h('input', { type: 'checkbox', id: 'only-evidence' });
+    const hideSub = h('input', { type: 'checkbox', id: 'hide-subagents' });
+    const search = h('input', { type: 'search', id: 'timeline-search', placeholder: 'Filter events…', 'aria-label': 'Filter timeline events' });
+    const counter = h('span', { class: 'muted small', id: 'timeline-count' });
+    let query = '';
+    function refresh() {
+      list.classList.toggle('only-evidence', onlyEv.checked);
+      list.classList.toggle('hide-subagents', hideSub.checked);
+      let shown = 0;
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i];
+        const match = !query || texts[i].includes(query);
+        if (row.hidden === match) row.hidden = !match;
+        if (match && (!onlyEv.checked || row.classList.contains('has-practice')) && (!hideSub.checked || !row.dataset.agent)) shown++;
+      }
+      counter.textContent = `${plural(timeline.length, 'event')} · ${fmtInt(evidenceRows)} with practice evidence · ${fmtInt(subRows)} subagent` +
+        (shown !== timeline.length ? ` · showing ${fmtInt(shown)}` : '');
+    }
+    let debounce = 0;
+    search.addEventListener('input', () => {
+      clearTimeout(debounce);
+      debounce = setTimeout(() => { query = search.value.trim().toLowerCase(); refresh(); }, 150);
+    });
+    onlyEv.addEventListener('change', refresh);
+    hideSub.addEventListener('change', refresh);
+    refresh();
+
+    function jumpTo(agent, line) {
+      const row = index.get(`${agent}\u0000${line}`);
+      if (!row) return;
+      if (row.hidden || (hideSub.checked && agent)) { search.value = ''; query = ''; hideSub.checked = false; refresh(); }
+      row.scrollIntoView({ block: 'center' });
+      row.classList.remove('flash');
+      void row.offsetWidth; // restart the animation
+      row.classList.add('flash');
+    }
+
+    const el = h('section', { class: 'card timeline-card' },
+      h('div', { class: 'card-head' }, h('h2', null, 'Timeline'), counter),
+      h('div', { class: 'tl-toolbar' },
+        h('label', { class: 'check' }, onlyEv, 'Only practice evidence'),
+        h('label', { class: 'check' }, hideSub, 'Hide subagent lines'),
+        search,
+        h('span', { class: 'tl-legend' },
+          h('span', { class: 'tl-key has' }, 'practice evidence'), h('span', { class: 'tl-key sub' }, 'subagent line'))),
+      h('div', { class: 'tl-scroll' }, list));
+    return { el, jumpTo };
+  }
+
+  // ---------------------------------------------------------------- status
+
+  let statusBusy = false;
+  async function pollStatus() {
+    if (statusBusy) return;
+    statusBusy = true;
+    const el = $('#status');
+    try {
+      const st = await api('v1/status');
+      const sources = Array.isArray(st.sources) ? st.sources : [];
+      const behind = sources.reduce((n, s) => n + (s.bytes_behind || 0), 0);
+      const caught = st.caught_up === true;
+      const state = caught ? 'ok' : 'behind';
+      let text = caught ? 'Caught up' : (behind > 0 ? `${fmtBytes(behind)} behind` : 'Catching up…');
+      renderStatus(el, state, text, `${plural(sources.length, 'source')}${st.version ? ' · v' + st.version : ''}`, sources);
+      el.dataset.caughtUp = String(caught);
+      el.dataset.bytesBehind = String(behind);
+    } catch (e) {
+      renderStatus(el, 'error', 'Status unavailable', e.message, null);
+      el.dataset.caughtUp = 'false';
+      delete el.dataset.bytesBehind;
+    } finally {
+      statusBusy = false;
+    }
+  }
+
+  function renderStatus(el, state, text, sub, sources) {
+    el.dataset.state = state;
+    let det = el.querySelector('details');
+    if (!det) {
+      det = h('details', { class: 'status-details' });
+      el.replaceChildren(det);
+      document.addEventListener('click', (ev) => { if (det.open && !det.contains(ev.target)) det.open = false; });
+    }
+    const summary = h('summary', { title: 'Collector status' },
+      h('span', { class: 'status-dot', 'aria-hidden': 'true' }),
+      h('span', { class: 'status-text' }, text),
+      h('span', { class: 'status-sub' }, sub));
+    let panel;
+    if (sources && sources.length) {
+      panel = h('div', { class: 'status-panel' }, h('table', { class: 'data compact' },
+        h('thead', null, h('tr', null, ['Person', 'Path', 'Files', 'Read', 'Behind', 'Lines', 'Invalid', ''].map((t) => h('th', null, t)))),
+        h('tbody', null, sources.map((s) => h('tr', { dataset: { source: s.person } },
+          h('td', null, s.person || '—'), h('td', null, h('code', null, s.path || '')),
+          h('td', { class: 'col-num' }, fmtInt(s.files_seen)), h('td', { class: 'col-num' }, fmtBytes(s.bytes_read)),
+          h('td', { class: 'col-num' }, fmtBytes((s.bytes_behind || 0) + (s.bytes_partial || 0))),
+          h('td', { class: 'col-num' }, fmtInt(s.lines_read)),
+          h('td', { class: 'col-num' + (s.lines_invalid ? ' warn' : '') }, fmtInt(s.lines_invalid)),
+          h('td', null, s.caught_up ? h('span', { class: 'ok' }, '✓') : h('span', { class: 'warn' }, 'behind')))))));
+    } else {
+      panel = h('div', { class: 'status-panel' }, h('p', { class: 'muted small' }, state === 'error' ? sub : 'No sources yet.'));
+    }
+    det.replaceChildren(summary, panel);
+  }
+
+  // ------------------------------------------------------------------ boot
+
+  window.addEventListener('hashchange', route);
+  route();
+  pollStatus();
+  setInterval(pollStatus, 5000);
+})();
