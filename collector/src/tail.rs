@@ -128,7 +128,7 @@ impl TrackedFile {
                 path = %self.abs.display(),
                 offset = self.offset,
                 size,
-                reason = if replaced { "replaced" } else { "truncated" },
+                reason = %if replaced { "replaced" } else { "truncated" },
                 "transcript file changed under the collector; forgetting what it gave and reading it again"
             );
             rc.counters.files_reset.inc();
@@ -152,8 +152,8 @@ impl TrackedFile {
         file.seek(SeekFrom::Start(self.offset))?;
         let mut buf: Vec<u8> = Vec::with_capacity(CHUNK.min((size - self.offset) as usize + 1));
         let mut scanned = 0usize; // bytes of `buf` known to hold no newline
-        let mut skipping = false; // inside an oversized line
-        let mut skipped = 0u64;
+        let mut skipping = false; // inside an oversized line...
+        let mut dropped = 0u64; // ...of which this many bytes were dropped already
         loop {
             let start = buf.len();
             buf.resize(start + CHUNK, 0);
@@ -165,16 +165,15 @@ impl TrackedFile {
             let mut consumed = 0usize;
             while let Some(i) = memchr::memchr(b'\n', &buf[scanned..]) {
                 let end = scanned + i;
+                let len = dropped + (end - consumed) as u64;
                 if skipping {
-                    skipped += (end - consumed) as u64;
-                    self.finish_oversized(skipped, rc);
+                    self.finish_oversized(len, rc);
                     skipping = false;
-                    skipped = 0;
+                    dropped = 0;
                 } else {
-                    let line_end = self.offset + (end + 1 - consumed) as u64;
-                    self.handle_line(&buf[consumed..end], line_end, batch, rc)?;
+                    self.handle_line(&buf[consumed..end], self.offset + len + 1, batch, rc)?;
                 }
-                self.offset += (end + 1 - consumed) as u64;
+                self.offset += len + 1;
                 self.line += 1;
                 consumed = end + 1;
                 scanned = consumed;
@@ -184,13 +183,14 @@ impl TrackedFile {
                 skipping = true;
             }
             if skipping {
-                skipped += (buf.len() - consumed) as u64;
+                // Drop the oversized line's bytes as they come: it is never held whole.
+                dropped += (buf.len() - consumed) as u64;
                 consumed = buf.len();
             }
             buf.drain(..consumed);
             scanned -= consumed;
         }
-        self.partial = if skipping { skipped } else { buf.len() as u64 };
+        self.partial = if skipping { dropped } else { buf.len() as u64 };
         if !skipping && !buf.is_empty() {
             self.maybe_read_tail(&buf, batch, rc)?;
         }
