@@ -1,0 +1,94 @@
+//! The dashboard in a real browser: headless Chromium renders the matrix,
+//! a person's sessions and a session's drill-down from a live `accrete up`.
+//! Needs Debian's `chromium` (scripts/test.sh installs it); without it the
+//! test says so and passes, unless `ACCRETE_REQUIRE_BROWSER=1` (CI).
+
+mod support;
+#[path = "support/lines.rs"]
+mod lines;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use support::*;
+
+fn have_chromium() -> bool {
+    let found = ["chromium", "chromium-browser"]
+        .iter()
+        .any(|c| Command::new("sh").arg("-c").arg(format!("command -v {c}")).output().is_ok_and(|o| o.status.success()));
+    if !found {
+        let msg = "chromium is not installed (apt-get install chromium; scripts/test.sh does it)";
+        if std::env::var("ACCRETE_REQUIRE_BROWSER").as_deref() == Ok("1") {
+            panic!("{msg}");
+        }
+        eprintln!("SKIPPED: {msg}");
+    }
+    found
+}
+
+/// Renders `url` and returns the DOM after the page's scripts ran.
+fn render(url: &str, out: &Path) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/browser-check.sh");
+    let o = Command::new("bash").arg(script).arg(url).arg(out).output().unwrap();
+    assert!(o.status.success(), "browser-check failed: {}\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    std::fs::read_to_string(out.join("dom.html")).unwrap()
+}
+
+#[test]
+fn dashboard_renders_matrix_sessions_and_drill_down_in_chromium() {
+    if !have_chromium() {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    // The real corpus when present (7+ people), else a small fixture.
+    let sources = match corpus() {
+        Some(root) => corpus_sources(root),
+        None => {
+            let claude = t.path().join("claude");
+            lines::session_file(&claude, "s1", &[lines::user("s1", "hi"), lines::commit("s1"), lines::todo("s1")]);
+            vec!["--source".into(), format!("dev2={}", claude.display())]
+        }
+    };
+    let up = Up::start(&t.path().join("data"), &sources, &[]);
+    up.wait_caught_up(Duration::from_secs(120));
+    let matrix = up.json("/v1/adoption-matrix");
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard");
+
+    let dom = render(&up.url("/#/"), &shots.join("matrix"));
+    assert!(dom.contains("data-ready=\"matrix\""), "matrix view did not finish rendering:\n{dom}");
+    assert!(dom.contains("id=\"matrix\""));
+    for p in matrix["people"].as_array().unwrap() {
+        let person = p["person"].as_str().unwrap();
+        assert!(dom.contains(&format!("data-person=\"{person}\"")), "row for {person}");
+        let commits = p["practices"]["committing_work"].as_u64().unwrap();
+        let cell = format!("data-practice=\"committing_work\" data-count=\"{commits}\"");
+        let alt = format!("data-count=\"{commits}\"");
+        assert!(dom.contains(&cell) || dom.contains(&alt), "committing_work cell of {person}");
+        if p["power_user"] == true {
+            assert!(dom.contains("power-user"), "power users are highlighted");
+        }
+    }
+
+    let person = matrix["people"][0]["person"].as_str().unwrap().to_string();
+    let dom = render(&up.url(&format!("/#/people/{person}")), &shots.join("sessions"));
+    assert!(dom.contains("data-ready=\"sessions\""), "sessions view:\n{dom}");
+    let sessions = up.json(&format!("/v1/people/{person}/sessions"));
+    let first = sessions["sessions"][0]["session_id"].as_str().unwrap().to_string();
+    assert!(dom.contains(&format!("data-session=\"{first}\"")));
+
+    // Drill into a session that shows a practice.
+    let with_practice = sessions["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| !s["practices"].as_array().unwrap().is_empty())
+        .expect("a session with a practice");
+    let id = with_practice["session_id"].as_str().unwrap();
+    let dom = render(&up.url(&format!("/#/sessions/{id}?person={person}")), &shots.join("session"));
+    assert!(dom.contains("data-ready=\"session\""), "drill-down:\n{dom}");
+    assert!(dom.contains("id=\"session-detail\""));
+    let practice = with_practice["practices"][0].as_str().unwrap();
+    assert!(dom.contains(&format!("data-practice=\"{practice}\"")), "evidence for {practice}");
+    eprintln!("screenshots in {}", shots.display());
+}
