@@ -9,8 +9,8 @@ use accrete_collector::{Collector, CollectorOptions, StatusBoard};
 use accrete_common::config::Config;
 use accrete_common::pipeline::{Envelope, PipelineError, Publisher};
 use accrete_common::proto::MatrixRequest;
-use accrete_common::{telemetry, EventBatch};
-use anyhow::{bail, Context};
+use accrete_common::{EventBatch, telemetry};
+use anyhow::{Context, bail};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing::{info, warn};
@@ -147,7 +147,9 @@ impl Publisher<EventBatch> for PrintPublisher {
 pub async fn collect(cfg: Config, dry_run: bool) -> anyhow::Result<ExitCode> {
     cfg.validate()?;
     if !dry_run {
-        bail!("sending to a gateway is not available in this build: use `accrete collect --dry-run` to see what would be sent, or `accrete up` to run everything locally");
+        bail!(
+            "sending to a gateway is not available in this build: use `accrete collect --dry-run` to see what would be sent, or `accrete up` to run everything locally"
+        );
     }
     telemetry::init(&cfg.log);
     let catalog = load_catalog(&cfg)?;

@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
-use accrete_common::proto::{AdoptionMatrix, MatrixRequest};
 use accrete_common::TranscriptEvent;
-use anyhow::{bail, Context};
+use accrete_common::proto::{AdoptionMatrix, MatrixRequest};
+use anyhow::{Context, bail};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 
@@ -76,9 +76,15 @@ pub async fn fetch_matrix(base: &str, req: &MatrixRequest) -> anyhow::Result<Ado
             query.push(format!("{k}={}", encode(v)));
         }
     }
-    let url = format!("{}/v1/adoption-matrix{}{}", base.trim_end_matches('/'), if query.is_empty() { "" } else { "?" }, query.join("&"));
+    let url = format!(
+        "{}/v1/adoption-matrix{}{}",
+        base.trim_end_matches('/'),
+        if query.is_empty() { "" } else { "?" },
+        query.join("&")
+    );
     let uri: hyper::Uri = url.parse().with_context(|| format!("`{url}` is not a URL"))?;
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http::<Empty<Bytes>>();
+    let client =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http::<Empty<Bytes>>();
     let resp = client
         .get(uri)
         .await

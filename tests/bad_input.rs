@@ -1,9 +1,9 @@
 //! Bad transcripts, followed live by `accrete up`: each gets a clear log
 //! line and a counter, and the rest of the file is still read.
 
-mod support;
 #[path = "support/lines.rs"]
 mod lines;
+mod support;
 
 use std::path::Path;
 use std::time::Duration;

@@ -2,11 +2,11 @@
 //! implementation of the rules (tests/support/oracle.rs) and against sessions
 //! checked by hand (tests/support/hand_checked.rs).
 
-mod support;
 #[path = "support/hand_checked.rs"]
 mod hand_checked;
 #[path = "support/oracle.rs"]
 mod oracle;
+mod support;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -52,7 +52,8 @@ fn up_serves_the_oracle_matrix_and_a_killed_restart_gives_the_same() {
     let status = up.json("/v1/status");
     support::unsafe_kill(up.child.id(), "KILL");
     drop(up);
-    let read_before_kill: u64 = status["sources"].as_array().unwrap().iter().map(|x| x["bytes_read"].as_u64().unwrap()).sum();
+    let read_before_kill: u64 =
+        status["sources"].as_array().unwrap().iter().map(|x| x["bytes_read"].as_u64().unwrap()).sum();
     eprintln!("killed after {read_before_kill} bytes committed (caught up: {})", status["caught_up"]);
 
     let up = Up::start(&data.path().join("d"), &sources, &[]);
@@ -69,7 +70,8 @@ fn up_serves_the_oracle_matrix_and_a_killed_restart_gives_the_same() {
     // Every hand-checked session's drill-down shows exactly its practices, with evidence.
     for (person, id, expected) in hand_checked::HAND_CHECKED {
         let d = up.json(&format!("/v1/sessions/{id}?person={person}"));
-        let got: Vec<&str> = d["evidence"].as_array().unwrap().iter().map(|e| e["practice"].as_str().unwrap()).collect();
+        let got: Vec<&str> =
+            d["evidence"].as_array().unwrap().iter().map(|e| e["practice"].as_str().unwrap()).collect();
         assert_eq!(&got, expected, "{person}/{id}");
         for e in d["evidence"].as_array().unwrap() {
             assert!(e["line"].as_u64().unwrap() > 0 && !e["evidence"].as_str().unwrap().is_empty(), "{e}");

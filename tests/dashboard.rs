@@ -3,9 +3,9 @@
 //! Needs Debian's `chromium` (scripts/test.sh installs it); without it the
 //! test says so and passes, unless `ACCRETE_REQUIRE_BROWSER=1` (CI).
 
-mod support;
 #[path = "support/lines.rs"]
 mod lines;
+mod support;
 
 use std::path::Path;
 use std::process::Command;
@@ -14,9 +14,9 @@ use std::time::Duration;
 use support::*;
 
 fn have_chromium() -> bool {
-    let found = ["chromium", "chromium-browser"]
-        .iter()
-        .any(|c| Command::new("sh").arg("-c").arg(format!("command -v {c}")).output().is_ok_and(|o| o.status.success()));
+    let found = ["chromium", "chromium-browser"].iter().any(|c| {
+        Command::new("sh").arg("-c").arg(format!("command -v {c}")).output().is_ok_and(|o| o.status.success())
+    });
     if !found {
         let msg = "chromium is not installed (apt-get install chromium; scripts/test.sh does it)";
         if std::env::var("ACCRETE_REQUIRE_BROWSER").as_deref() == Ok("1") {
@@ -31,7 +31,12 @@ fn have_chromium() -> bool {
 fn render(url: &str, out: &Path) -> String {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/browser-check.sh");
     let o = Command::new("bash").arg(script).arg(url).arg(out).output().unwrap();
-    assert!(o.status.success(), "browser-check failed: {}\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "browser-check failed: {}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
     std::fs::read_to_string(out.join("dom.html")).unwrap()
 }
 

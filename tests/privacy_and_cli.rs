@@ -1,9 +1,9 @@
 //! What leaves the machine (`collect --dry-run`), the one-shot and matrix
 //! commands, gRPC, and configuration errors.
 
-mod support;
 #[path = "support/lines.rs"]
 mod lines;
+mod support;
 
 use std::time::Duration;
 
@@ -18,7 +18,11 @@ fn fixture(dir: &std::path::Path) -> std::path::PathBuf {
         "s1",
         &[
             user("s1", "TOPSECRET-PROMPT please refactor"),
-            tool("s1", "Write", json!({"file_path":"/home/secret-user/secret-project/CLAUDE.md","content":"TOPSECRET-CODE"})),
+            tool(
+                "s1",
+                "Write",
+                json!({"file_path":"/home/secret-user/secret-project/CLAUDE.md","content":"TOPSECRET-CODE"}),
+            ),
             tool("s1", "Read", json!({"file_path":"/home/secret-user/secret-project/src/TOPSECRET-FILE.rs"})),
             commit("s1"),
             todo("s1"),
@@ -99,7 +103,8 @@ fn analyze_prints_a_table_and_matrix_reads_a_service_or_a_data_folder() {
 
     // Straight from the data folder, after the service stopped.
     up.stop();
-    let out = run(&["matrix".into(), "--json".into(), "--data-dir".into(), t.path().join("data").display().to_string()]);
+    let out =
+        run(&["matrix".into(), "--json".into(), "--data-dir".into(), t.path().join("data").display().to_string()]);
     assert_eq!(serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(), analyzed);
 }
 
@@ -135,11 +140,23 @@ fn a_wrong_config_key_stops_start_up_with_its_name() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("max_line_bites"), "{err}");
 
-    let out = std::process::Command::new(BIN).args(["analyze"]).env("ACCRETE__PRIVACY__SHARE_CONTENTS", "true").output().unwrap();
+    let out = std::process::Command::new(BIN)
+        .args(["analyze"])
+        .env("ACCRETE__PRIVACY__SHARE_CONTENTS", "true")
+        .output()
+        .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("share_contents"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("share_contents"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
-    let out = std::process::Command::new(BIN).args(["analyze"]).env("ACCRETE__COLLECTOR__BATCH_MAX_EVENTS", "0").output().unwrap();
+    let out = std::process::Command::new(BIN)
+        .args(["analyze"])
+        .env("ACCRETE__COLLECTOR__BATCH_MAX_EVENTS", "0")
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("collector.batch_max_events"));
 
     let good = t.path().join("good.toml");

@@ -83,11 +83,7 @@ pub const POWER_USER_MIN_SESSIONS: u64 = 3;
 /// enough sessions as power users. Rows end up sorted by score, best first.
 pub fn score_rows(rows: &mut [PersonRow]) {
     for r in rows.iter_mut() {
-        r.score = if r.sessions == 0 {
-            0.0
-        } else {
-            r.practices.values().map(|&n| n as f64 / r.sessions as f64).sum()
-        };
+        r.score = if r.sessions == 0 { 0.0 } else { r.practices.values().map(|&n| n as f64 / r.sessions as f64).sum() };
         r.score = (r.score * 1000.0).round() / 1000.0;
         r.power_user = false;
     }
@@ -134,7 +130,10 @@ mod tests {
 
     #[test]
     fn other_practices_need_one_mark_anywhere() {
-        assert_eq!(present(&[mark("committing_work", "", 7), mark("task_tracking", "", 1)]), ["task_tracking", "committing_work"]);
+        assert_eq!(
+            present(&[mark("committing_work", "", 7), mark("task_tracking", "", 1)]),
+            ["task_tracking", "committing_work"]
+        );
     }
 
     #[test]
@@ -157,8 +156,13 @@ mod tests {
 
     #[test]
     fn summaries_hold_names_not_content() {
-        let mut ev = TranscriptEvent { commands: vec!["clear".into()], tool_results: 2, tool_errors: 1, ..Default::default() };
-        ev.tool_calls.push(accrete_common::proto::ToolCall { name: "Bash".into(), signals: vec!["git_commit".into()], ..Default::default() });
+        let mut ev =
+            TranscriptEvent { commands: vec!["clear".into()], tool_results: 2, tool_errors: 1, ..Default::default() };
+        ev.tool_calls.push(accrete_common::proto::ToolCall {
+            name: "Bash".into(),
+            signals: vec!["git_commit".into()],
+            ..Default::default()
+        });
         assert_eq!(summarize(&ev), "/clear · Bash (git_commit) · 2 tool results, 1 failed");
     }
 }

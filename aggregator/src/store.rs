@@ -62,9 +62,9 @@ pub fn time_bounds(from: &str, to: &str) -> Result<(Option<i64>, Option<i64>), S
         if v.is_empty() {
             return Ok(None);
         }
-        accrete_common::time::parse_rfc3339_ms(v)
-            .map(Some)
-            .ok_or_else(|| StoreError::InvalidArgument(format!("`{name}` must be YYYY-MM-DD or an RFC 3339 time, not `{v}`")))
+        accrete_common::time::parse_rfc3339_ms(v).map(Some).ok_or_else(|| {
+            StoreError::InvalidArgument(format!("`{name}` must be YYYY-MM-DD or an RFC 3339 time, not `{v}`"))
+        })
     };
     let (f, t) = (parse("from", from)?, parse("to", to)?);
     if let (Some(f), Some(t)) = (f, t)

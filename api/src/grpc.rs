@@ -7,7 +7,7 @@ use accrete_common::proto::{
 };
 use tonic::{Request, Response};
 
-use crate::{grpc_status, ApiState};
+use crate::{ApiState, grpc_status};
 
 pub struct QueryGrpc {
     state: ApiState,

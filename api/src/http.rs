@@ -5,7 +5,7 @@ use accrete_common::metrics::counter;
 use accrete_common::proto::{MatrixRequest, PersonSessionsRequest, SessionRequest};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{MatchedPath, Path, Query, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -36,7 +36,14 @@ const CSP: &str =
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 async fn static_file(content_type: &'static str, body: &'static str) -> Response {
-    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache"), (header::CONTENT_SECURITY_POLICY, CSP)], body)
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::CONTENT_SECURITY_POLICY, CSP),
+        ],
+        body,
+    )
         .into_response()
 }
 
@@ -149,6 +156,11 @@ async fn count_requests(req: Request, next: Next) -> Response {
         h.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     }
     let code = resp.status().as_u16().to_string();
-    counter("accrete_api_requests_total", "HTTP requests answered, by route and status.", &[("route", &route), ("status", &code)]).inc();
+    counter(
+        "accrete_api_requests_total",
+        "HTTP requests answered, by route and status.",
+        &[("route", &route), ("status", &code)],
+    )
+    .inc();
     resp
 }

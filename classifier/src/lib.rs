@@ -29,7 +29,11 @@ impl Classifier {
     pub fn new(catalog: &Catalog) -> Classifier {
         let mut rules = Vec::new();
         for p in &catalog.practices {
-            rules.push(Rule { key: p.id.clone(), matchers: p.matchers.clone(), include_sidechain: p.include_sidechain });
+            rules.push(Rule {
+                key: p.id.clone(),
+                matchers: p.matchers.clone(),
+                include_sidechain: p.include_sidechain,
+            });
             if let Some(b) = &p.before {
                 rules.push(Rule {
                     key: format!("{}{BEFORE_SUFFIX}", p.id),
@@ -90,7 +94,10 @@ impl Classifier {
             let marks = self.classify_batch(&env.body.events);
             let checkpoint = env.checkpoint;
             output
-                .publish(Envelope { body: Classified { events: env.body.events, marks }, checkpoint: checkpoint.clone() })
+                .publish(Envelope {
+                    body: Classified { events: env.body.events, marks },
+                    checkpoint: checkpoint.clone(),
+                })
                 .await?;
             input.commit(&checkpoint).await?;
         }

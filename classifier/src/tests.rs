@@ -7,7 +7,11 @@ fn ev(offset: u64) -> TranscriptEvent {
 fn tool(offset: u64, name: &str, signals: &[&str]) -> TranscriptEvent {
     let mut e = ev(offset);
     e.line_type = "assistant".into();
-    e.tool_calls.push(ToolCall { name: name.into(), signals: signals.iter().map(|s| s.to_string()).collect(), ..Default::default() });
+    e.tool_calls.push(ToolCall {
+        name: name.into(),
+        signals: signals.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    });
     e
 }
 

@@ -28,7 +28,9 @@ pub fn classify(rel: &Path) -> Option<FileRole> {
     }
     match parts.as_slice() {
         ["projects", project, _] => Some(match stem.strip_prefix("agent-") {
-            Some(agent) => FileRole::Agent { project: project.to_string(), session_id: None, agent_id: agent.to_string() },
+            Some(agent) => {
+                FileRole::Agent { project: project.to_string(), session_id: None, agent_id: agent.to_string() }
+            }
             None => FileRole::Session { project: project.to_string(), session_id: stem.to_string() },
         }),
         ["projects", project, session, "subagents", _] => Some(FileRole::Agent {
@@ -56,7 +58,11 @@ mod tests {
         );
         assert_eq!(
             classify(Path::new("projects/-x/s1/subagents/agent-acompact-9.jsonl")),
-            Some(FileRole::Agent { project: "-x".into(), session_id: Some("s1".into()), agent_id: "acompact-9".into() })
+            Some(FileRole::Agent {
+                project: "-x".into(),
+                session_id: Some("s1".into()),
+                agent_id: "acompact-9".into()
+            })
         );
         assert_eq!(classify(Path::new("projects/-x/s1/subagents/agent-a.meta.json")), None);
         assert_eq!(classify(Path::new("projects/-x/notes.txt")), None);

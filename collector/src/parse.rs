@@ -6,12 +6,12 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use accrete_common::TranscriptEvent;
 use accrete_common::catalog::Catalog;
 use accrete_common::proto::{Content, TokenUsage, ToolCall};
 use accrete_common::time::parse_rfc3339_ms;
-use accrete_common::TranscriptEvent;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::lenient::{FromMap, LBool, LList, LObj, LStr, LU64};
 
@@ -290,7 +290,9 @@ impl Normalizer<'_> {
             // cannot occur inside a JSON string, only where an object starts.)
             let mut from = 1;
             for _ in 0..MAX_RECOVERY_TRIES {
-                let Some(i) = memchr::memmem::find(&text[from..], b"{\"") else { break };
+                let Some(i) = memchr::memmem::find(&text[from..], b"{\"") else {
+                    break;
+                };
                 let start = from + i;
                 let mut probe = ParsedLine::default();
                 self.read_objects(&text[start..], ctx, offset, line, bytes.len(), &mut probe);
@@ -441,7 +443,9 @@ pub fn extract_commands(text: &str, out: &mut Vec<String>) {
     let mut rest = text;
     while let Some(i) = memchr::memmem::find(rest.as_bytes(), OPEN.as_bytes()) {
         rest = &rest[i + OPEN.len()..];
-        let Some(j) = memchr::memmem::find(rest.as_bytes(), CLOSE.as_bytes()) else { break };
+        let Some(j) = memchr::memmem::find(rest.as_bytes(), CLOSE.as_bytes()) else {
+            break;
+        };
         if let Some(name) = rest[..j].strip_prefix('/') {
             out.push(name.to_owned());
         }

@@ -10,16 +10,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use accrete_common::EventBatch;
 use accrete_common::catalog::Catalog;
 use accrete_common::config::{CollectorConfig, SourceConfig};
 use accrete_common::pipeline::{Envelope, FileCheckpoint, FileKey, PipelineError, Publisher};
-use accrete_common::EventBatch;
 use notify::Watcher;
-use tokio::sync::{watch, Notify};
+use tokio::sync::{Notify, watch};
 use tracing::{debug, info, warn};
 
-use crate::files::{classify, FileRole};
-use crate::parse::{project_hash, LineContext, Normalizer};
+use crate::files::{FileRole, classify};
+use crate::parse::{LineContext, Normalizer, project_hash};
 use crate::status::{SourceCounters, StatusBoard};
 use crate::tail::{BatchBuilder, ReadCtx, TrackedFile};
 
@@ -201,7 +201,9 @@ impl SourceTask {
         let mut found = Vec::new();
         walk(&projects, 0, &mut found);
         for abs in found {
-            let Ok(rel) = abs.strip_prefix(&self.source.path) else { continue };
+            let Ok(rel) = abs.strip_prefix(&self.source.path) else {
+                continue;
+            };
             let rel_s = rel.to_string_lossy().into_owned();
             if self.files.contains_key(&rel_s) {
                 continue;
@@ -212,7 +214,9 @@ impl SourceTask {
             };
             let (project, session_id, agent_id) = match role {
                 FileRole::Session { project, session_id } => (project, session_id, String::new()),
-                FileRole::Agent { project, session_id, agent_id } => (project, session_id.unwrap_or_default(), agent_id),
+                FileRole::Agent { project, session_id, agent_id } => {
+                    (project, session_id.unwrap_or_default(), agent_id)
+                }
             };
             let ctx = LineContext {
                 person: self.source.person.clone(),
@@ -232,7 +236,9 @@ impl SourceTask {
 /// Collects `.jsonl` files under `projects/` (which holds `<dir>/<id>.jsonl`
 /// and `<dir>/<id>/subagents/agent-*.jsonl`: three levels are enough).
 fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let Ok(ft) = e.file_type() else { continue };
         let p = e.path();

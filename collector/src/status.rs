@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use accrete_common::metrics::{counter, Counter};
+use accrete_common::metrics::{Counter, counter};
 use accrete_common::pipeline::FileCheckpoint;
 use accrete_common::proto::{SourceStatus, Status};
 
@@ -26,7 +26,11 @@ pub struct SourceCounters {
 impl SourceCounters {
     pub fn new(person: &str) -> SourceCounters {
         let l = |outcome: &str| {
-            counter("accrete_collector_lines_total", "Transcript lines read, by outcome.", &[("person", person), ("outcome", outcome)])
+            counter(
+                "accrete_collector_lines_total",
+                "Transcript lines read, by outcome.",
+                &[("person", person), ("outcome", outcome)],
+            )
         };
         SourceCounters {
             lines_read: l("ok"),

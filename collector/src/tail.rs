@@ -8,11 +8,11 @@ use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use accrete_common::pipeline::{Checkpoint, Envelope, FileCheckpoint, FileKey};
 use accrete_common::EventBatch;
+use accrete_common::pipeline::{Checkpoint, Envelope, FileCheckpoint, FileKey};
 use tracing::{debug, info, warn};
 
-use crate::parse::{LineContext, LineError, Normalizer, KNOWN_LINE_TYPES};
+use crate::parse::{KNOWN_LINE_TYPES, LineContext, LineError, Normalizer};
 use crate::status::SourceCounters;
 
 const CHUNK: usize = 1 << 20;
@@ -201,7 +201,9 @@ impl TrackedFile {
     /// An unterminated last line that has stopped growing and parses is read
     /// as a line; one that does not parse waits for the rest of its bytes.
     fn maybe_read_tail(&mut self, tail: &[u8], batch: &mut BatchBuilder, rc: &mut ReadCtx) -> io::Result<()> {
-        let Some(grace) = rc.tail_grace else { return Ok(()) };
+        let Some(grace) = rc.tail_grace else {
+            return Ok(());
+        };
         let now = Instant::now();
         let since = match self.partial_seen {
             Some((len, t)) if len == tail.len() as u64 => t,
@@ -235,7 +237,13 @@ impl TrackedFile {
         rc.counters.lines_oversized.inc();
     }
 
-    fn handle_line(&mut self, bytes: &[u8], line_end: u64, batch: &mut BatchBuilder, rc: &mut ReadCtx) -> io::Result<()> {
+    fn handle_line(
+        &mut self,
+        bytes: &[u8],
+        line_end: u64,
+        batch: &mut BatchBuilder,
+        rc: &mut ReadCtx,
+    ) -> io::Result<()> {
         let line_no = self.line + 1;
         rc.counters.bytes_read.add(bytes.len() as u64 + 1);
         if bytes.iter().all(u8::is_ascii_whitespace) {

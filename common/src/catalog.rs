@@ -259,8 +259,9 @@ mod tests {
 
     #[test]
     fn rejects_unknown_keys_and_signals() {
-        let err = Catalog::parse("version='1'\n[[practices]]\nid='x'\nname='x'\ndescription='x'\nmatch=[{signal='nope'}]")
-            .unwrap_err();
+        let err =
+            Catalog::parse("version='1'\n[[practices]]\nid='x'\nname='x'\ndescription='x'\nmatch=[{signal='nope'}]")
+                .unwrap_err();
         assert!(err.to_string().contains("unknown signal `nope`"), "{err}");
         let err = Catalog::parse("version='1'\nbogus=1\npractices=[]").unwrap_err();
         assert!(err.to_string().contains("bogus"), "{err}");

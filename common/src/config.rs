@@ -145,10 +145,7 @@ impl Config {
             b = b.add_source(config::File::from(f).format(config::FileFormat::Toml).required(true));
         }
         b = b.add_source(
-            config::Environment::with_prefix("ACCRETE")
-                .prefix_separator("__")
-                .separator("__")
-                .try_parsing(true),
+            config::Environment::with_prefix("ACCRETE").prefix_separator("__").separator("__").try_parsing(true),
         );
         let c: Config = b.build()?.try_deserialize()?;
         Ok(c)
@@ -156,9 +153,9 @@ impl Config {
 
     /// Checks what serde cannot: values in range, names unique, addresses valid.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        self.listen
-            .parse::<SocketAddr>()
-            .map_err(|e| invalid("listen", format!("`{}` is not an address like {DEFAULT_LISTEN}: {e}", self.listen)))?;
+        self.listen.parse::<SocketAddr>().map_err(|e| {
+            invalid("listen", format!("`{}` is not an address like {DEFAULT_LISTEN}: {e}", self.listen))
+        })?;
         if self.data_dir.as_os_str().is_empty() {
             return Err(invalid("data_dir", "must not be empty"));
         }
@@ -166,7 +163,10 @@ impl Config {
         for (i, s) in self.sources.iter().enumerate() {
             validate_person(&s.person).map_err(|m| invalid(&format!("sources[{i}].person"), m))?;
             if !seen.insert((&s.person, &s.path)) {
-                return Err(invalid(&format!("sources[{i}]"), format!("{}={} is listed twice", s.person, s.path.display())));
+                return Err(invalid(
+                    &format!("sources[{i}]"),
+                    format!("{}={} is listed twice", s.person, s.path.display()),
+                ));
             }
         }
         let c = &self.collector;

@@ -46,7 +46,12 @@ impl Gauge {
     }
 }
 
-fn series(kind: &'static str, name: &'static str, help: &'static str, labels: &[(&'static str, &str)]) -> Arc<AtomicU64> {
+fn series(
+    kind: &'static str,
+    name: &'static str,
+    help: &'static str,
+    labels: &[(&'static str, &str)],
+) -> Arc<AtomicU64> {
     let mut r = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
     r.help.entry(name).or_insert((kind, help));
     let key = (name, labels.iter().map(|(k, v)| (*k, v.to_string())).collect());

@@ -10,7 +10,12 @@ pub fn user(session: &str, text: &str) -> String {
 }
 
 pub fn command(session: &str, name: &str) -> String {
-    user(session, &format!("<command-name>/{name}</command-name>\n<command-message>{name}</command-message>\n<command-args></command-args>"))
+    user(
+        session,
+        &format!(
+            "<command-name>/{name}</command-name>\n<command-message>{name}</command-message>\n<command-args></command-args>"
+        ),
+    )
 }
 
 pub fn tool(session: &str, name: &str, input: serde_json::Value) -> String {

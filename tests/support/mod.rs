@@ -58,7 +58,10 @@ pub fn corpus_sources(root: &Path) -> Vec<String> {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     people.sort();
-    people.iter().flat_map(|p| ["--source".to_string(), format!("{p}={}", root.join(p).join(".claude").display())]).collect()
+    people
+        .iter()
+        .flat_map(|p| ["--source".to_string(), format!("{p}={}", root.join(p).join(".claude").display())])
+        .collect()
 }
 
 pub fn free_port() -> u16 {
@@ -120,7 +123,9 @@ impl Up {
 
     /// Waits until every source has been read to its end.
     pub fn wait_caught_up(&self, limit: Duration) {
-        self.wait_for(limit, || get(&self.url("/v1/status")).is_ok_and(|(c, b)| c == 200 && b.contains("\"caught_up\":true,")));
+        self.wait_for(limit, || {
+            get(&self.url("/v1/status")).is_ok_and(|(c, b)| c == 200 && b.contains("\"caught_up\":true,"))
+        });
     }
 
     pub fn stop(mut self) {
@@ -156,7 +161,8 @@ pub fn get(url: &str) -> Result<(u16, String), String> {
     let text = String::from_utf8_lossy(&raw).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").ok_or("no header end")?;
     let code: u16 = head.split(' ').nth(1).and_then(|c| c.parse().ok()).ok_or("bad status line")?;
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_string() };
+    let body =
+        if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_string() };
     Ok((code, body))
 }
 
@@ -179,13 +185,16 @@ pub fn run(args: &[String]) -> std::process::Output {
 }
 
 /// A matrix as `person -> (sessions, practice -> count)`, for comparing with the oracle.
-pub fn matrix_map(m: &serde_json::Value) -> std::collections::BTreeMap<String, (u64, std::collections::BTreeMap<String, u64>)> {
+pub fn matrix_map(
+    m: &serde_json::Value,
+) -> std::collections::BTreeMap<String, (u64, std::collections::BTreeMap<String, u64>)> {
     m["people"]
         .as_array()
         .unwrap()
         .iter()
         .map(|r| {
-            let practices = r["practices"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap())).collect();
+            let practices =
+                r["practices"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap())).collect();
             (r["person"].as_str().unwrap().to_string(), (r["sessions"].as_u64().unwrap(), practices))
         })
         .collect()

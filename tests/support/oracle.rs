@@ -164,11 +164,7 @@ pub fn practices_of_session(records: &[Value]) -> BTreeSet<String> {
         // context_management: a manual compaction boundary.
         if line_type == "system"
             && record.get("subtype").and_then(Value::as_str) == Some("compact_boundary")
-            && record
-                .get("compactMetadata")
-                .and_then(|m| m.get("trigger"))
-                .and_then(Value::as_str)
-                == Some("manual")
+            && record.get("compactMetadata").and_then(|m| m.get("trigger")).and_then(Value::as_str) == Some("manual")
         {
             found.insert("context_management".to_string());
         }
@@ -209,11 +205,7 @@ pub fn practices_of_session(records: &[Value]) -> BTreeSet<String> {
                         let path = input
                             .and_then(|i| i.get("file_path"))
                             .and_then(Value::as_str)
-                            .or_else(|| {
-                                input
-                                    .and_then(|i| i.get("notebook_path"))
-                                    .and_then(Value::as_str)
-                            })
+                            .or_else(|| input.and_then(|i| i.get("notebook_path")).and_then(Value::as_str))
                             .unwrap_or("");
                         let base = path.rsplit(['/', '\\']).next().unwrap_or("");
                         if base == "CLAUDE.md" || base == "AGENTS.md" {
@@ -230,10 +222,7 @@ pub fn practices_of_session(records: &[Value]) -> BTreeSet<String> {
                         found.insert("task_tracking".to_string());
                     }
                     if name == "Bash" {
-                        let command = input
-                            .and_then(|i| i.get("command"))
-                            .and_then(Value::as_str)
-                            .unwrap_or("");
+                        let command = input.and_then(|i| i.get("command")).and_then(Value::as_str).unwrap_or("");
                         if commit_re.is_match(command) {
                             found.insert("committing_work".to_string());
                         }
@@ -294,7 +283,5 @@ fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }

@@ -16,10 +16,10 @@ use accrete_common::proto::{
     SessionDetail, SessionRequest, SessionSummary, TimelineEvent,
 };
 use async_trait::async_trait;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::rollup::{empty_row, practices_present, score_rows, summarize, MarkRow};
-use crate::store::{time_bounds, QueryStore, RollupStore, StoreError};
+use crate::rollup::{MarkRow, empty_row, practices_present, score_rows, summarize};
+use crate::store::{QueryStore, RollupStore, StoreError, time_bounds};
 
 /// The most sessions one listing returns, and timeline events one drill-down returns.
 pub const MAX_SESSIONS: i64 = 5_000;
@@ -84,7 +84,8 @@ fn apply_batch(c: &mut Connection, catalog: &Catalog, batch: &Classified, cp: &C
         let mut times = tx.prepare_cached(sql::UPSERT_SESSION_TIMES)?;
         for ev in &batch.events {
             let content = ev.content.as_ref().map(|c| {
-                let inputs: Vec<&str> = ev.tool_calls.iter().map(|t| t.input_json.as_str()).filter(|s| !s.is_empty()).collect();
+                let inputs: Vec<&str> =
+                    ev.tool_calls.iter().map(|t| t.input_json.as_str()).filter(|s| !s.is_empty()).collect();
                 serde_json::json!({ "text": c.text, "cwd": c.cwd, "tool_inputs": inputs }).to_string()
             });
             ins.execute(params![
@@ -109,7 +110,16 @@ fn apply_batch(c: &mut Connection, catalog: &Catalog, batch: &Classified, cp: &C
         }
         let mut mark = tx.prepare_cached(sql::UPSERT_MARK)?;
         for m in &batch.marks {
-            mark.execute(params![m.person, m.session_id, m.agent_id, m.key, m.ordinal as i64, m.line as i64, m.timestamp_ms, m.evidence])?;
+            mark.execute(params![
+                m.person,
+                m.session_id,
+                m.agent_id,
+                m.key,
+                m.ordinal as i64,
+                m.line as i64,
+                m.timestamp_ms,
+                m.evidence
+            ])?;
         }
         let mut sel = tx.prepare_cached(sql::SELECT_SESSION_MARKS)?;
         let mut del = tx.prepare_cached(sql::DELETE_SESSION_PRACTICES)?;
@@ -223,7 +233,11 @@ impl QueryStore for SqliteStore {
             }
             let mut people: Vec<_> = rows.into_values().collect();
             score_rows(&mut people);
-            Ok(AdoptionMatrix { people, practice_ids: catalog.practice_ids(), catalog_version: catalog.version.clone() })
+            Ok(AdoptionMatrix {
+                people,
+                practice_ids: catalog.practice_ids(),
+                catalog_version: catalog.version.clone(),
+            })
         })
         .await
     }
@@ -233,9 +247,8 @@ impl QueryStore for SqliteStore {
         let person = req.person.clone();
         Self::with(&self.reader, move |c| {
             let mut st = c.prepare_cached(&sql::person_sessions())?;
-            let sessions = st
-                .query_map(params![from, to, person, MAX_SESSIONS], summary_row)?
-                .collect::<Result<Vec<_>, _>>()?;
+            let sessions =
+                st.query_map(params![from, to, person, MAX_SESSIONS], summary_row)?.collect::<Result<Vec<_>, _>>()?;
             Ok(PersonSessions { person, sessions })
         })
         .await
@@ -311,8 +324,12 @@ pub fn catalog_message(c: &Catalog) -> CatalogMsg {
         practices: c
             .practices
             .iter()
-            .map(|p| Practice { id: p.id.clone(), name: p.name.clone(), description: p.description.clone(), rule: p.rule_text() })
+            .map(|p| Practice {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                description: p.description.clone(),
+                rule: p.rule_text(),
+            })
             .collect(),
     }
 }
-

@@ -50,15 +50,23 @@ fn finds_commands_in_user_lines_but_not_in_compact_summaries() {
         r#"{"type":"user","isCompactSummary":true,"message":{"content":[{"type":"text","text":"<command-name>/init</command-name>"}]}}"#,
     );
     assert!(p.events[0].commands.is_empty());
-    let p = parse(r#"{"type":"assistant","message":{"content":[{"type":"text","text":"<command-name>/init</command-name>"}]}}"#);
+    let p = parse(
+        r#"{"type":"assistant","message":{"content":[{"type":"text","text":"<command-name>/init</command-name>"}]}}"#,
+    );
     assert!(p.events[0].commands.is_empty(), "only user lines hold commands");
 }
 
 #[test]
 fn reads_system_compaction_and_plan_mode() {
-    let p = parse(r#"{"type":"system","subtype":"compact_boundary","compactMetadata":{"trigger":"manual","preTokens":5}}"#);
-    assert_eq!((p.events[0].system_subtype.as_str(), p.events[0].compact_trigger.as_str()), ("compact_boundary", "manual"));
-    let p = parse(r#"{"type":"user","permissionMode":"plan","isSidechain":true,"message":{"content":[{"type":"tool_result","is_error":true}]}}"#);
+    let p =
+        parse(r#"{"type":"system","subtype":"compact_boundary","compactMetadata":{"trigger":"manual","preTokens":5}}"#);
+    assert_eq!(
+        (p.events[0].system_subtype.as_str(), p.events[0].compact_trigger.as_str()),
+        ("compact_boundary", "manual")
+    );
+    let p = parse(
+        r#"{"type":"user","permissionMode":"plan","isSidechain":true,"message":{"content":[{"type":"tool_result","is_error":true}]}}"#,
+    );
     let ev = &p.events[0];
     assert_eq!((ev.permission_mode.as_str(), ev.is_sidechain, ev.tool_results, ev.tool_errors), ("plan", true, 1, 1));
 }
@@ -83,7 +91,9 @@ fn bad_lines_give_errors_not_panics() {
     }
     assert!(matches!(parse("[1,2]").error, Some(LineError::InvalidJson(_))));
     // Wrong types everywhere still give an event.
-    let p = parse(r#"{"type":7,"timestamp":[],"isSidechain":"yes","message":{"content":{"a":1},"usage":[1]},"cwd":{"x":[{}]}}"#);
+    let p = parse(
+        r#"{"type":7,"timestamp":[],"isSidechain":"yes","message":{"content":{"a":1},"usage":[1]},"cwd":{"x":[{}]}}"#,
+    );
     assert!(p.error.is_none());
     assert_eq!(p.events[0].line_type, "");
 }
@@ -110,7 +120,9 @@ fn two_objects_on_one_line_are_both_read() {
 
 #[test]
 fn a_torn_prefix_is_skipped_and_the_next_object_read() {
-    let p = parse(r#"{"type":"assistant","message":{"role":"assis{"type":"user","message":{"content":"<command-name>/compact</command-name>"}}"#);
+    let p = parse(
+        r#"{"type":"assistant","message":{"role":"assis{"type":"user","message":{"content":"<command-name>/compact</command-name>"}}"#,
+    );
     assert!(p.recovered);
     assert!(p.error.is_some());
     assert_eq!(p.events.len(), 1);
