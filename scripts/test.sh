@@ -18,5 +18,15 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 start=$(date +%s)
 cargo build --workspace --all-targets --locked
-cargo test --workspace --locked -- "$@"
-echo "scripts/test.sh: all tests passed in $(( $(date +%s) - start )) s"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --workspace --all-targets --locked -- "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+# One closing line for the whole run, summed over every test binary.
+passed=$(grep -oE '^test result: .* ([0-9]+) passed' "$log" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+failed=$(grep -oE '; ([0-9]+) failed' "$log" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')
+echo "scripts/test.sh: $(( $(date +%s) - start )) s"
+echo "$passed passed, $failed failed"
+exit "$rc"

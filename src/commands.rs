@@ -26,6 +26,7 @@ pub async fn up(cfg: Config) -> anyhow::Result<ExitCode> {
         output::warn_about_cleanup(&s.path);
     }
     let store = Arc::new(SqliteStore::open(&cfg.data_dir, catalog.clone())?);
+    let _lock = lock_data_dir(&cfg.data_dir)?;
     let board = StatusBoard::new();
     let listener = TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
     let addr = listener.local_addr()?;
@@ -63,6 +64,22 @@ pub async fn up(cfg: Config) -> anyhow::Result<ExitCode> {
     result.context("pipeline task")??;
     info!("stopped cleanly");
     Ok(ExitCode::SUCCESS)
+}
+
+/// One `accrete up` per data folder: two would read every file twice over.
+fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let path = dir.join("accrete.lock");
+    let f = std::fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            bail!(
+                "another `accrete up` is using the data folder {} (use --data-dir for a second instance)",
+                dir.display()
+            )
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
+    }
 }
 
 async fn shutdown_signal() {

@@ -166,3 +166,19 @@ fn a_wrong_config_key_stops_start_up_with_its_name() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("\"person\":\"cfg-person\""));
 }
+
+#[test]
+fn a_second_up_on_the_same_data_folder_is_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let claude = fixture(t.path());
+    let src = vec!["--source".to_string(), format!("ana={}", claude.display())];
+    let _up = Up::start(&t.path().join("data"), &src, &[]);
+    let out = std::process::Command::new(BIN)
+        .args(["up", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(t.path().join("data"))
+        .args(&src)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("another `accrete up` is using the data folder"));
+}

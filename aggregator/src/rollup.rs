@@ -70,6 +70,15 @@ pub fn summarize(ev: &TranscriptEvent) -> String {
         parts.push("compaction summary".into());
     } else if ev.is_meta {
         parts.push("injected".into());
+    } else if parts.is_empty() && ev.line_type == "user" {
+        parts.push("prompt".into());
+    } else if parts.is_empty() && ev.line_type == "assistant" {
+        parts.push("reply".into());
+    }
+    if ev.line_type == "assistant"
+        && let Some(u) = ev.usage.as_ref().filter(|u| u.output_tokens > 0)
+    {
+        parts.push(format!("{} output tokens", u.output_tokens));
     }
     parts.join(" · ")
 }
@@ -164,5 +173,7 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(summarize(&ev), "/clear · Bash (git_commit) · 2 tool results, 1 failed");
+        let prompt = TranscriptEvent { line_type: "user".into(), ..Default::default() };
+        assert_eq!(summarize(&prompt), "prompt");
     }
 }
