@@ -28,6 +28,11 @@ pub async fn up(cfg: Config) -> anyhow::Result<ExitCode> {
     let store = Arc::new(SqliteStore::open(&cfg.data_dir, catalog.clone())?);
     let _lock = lock_data_dir(&cfg.data_dir)?;
     let board = StatusBoard::new();
+    // Known before the API answers, so `/v1/status` never reports an
+    // unstarted source as caught up.
+    for s in &cfg.sources {
+        board.register(&s.person, &s.path.display().to_string());
+    }
     let listener = TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
     let addr = listener.local_addr()?;
     let (stop_tx, stop_rx) = watch::channel(false);

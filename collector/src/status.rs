@@ -146,6 +146,32 @@ impl StatusBoard {
                 }
             })
             .collect();
-        Status { caught_up: sources.iter().all(|s| s.caught_up), sources, version: accrete_common::VERSION.into() }
+        Status {
+            caught_up: !sources.is_empty() && sources.iter().all(|s| s.caught_up),
+            sources,
+            version: accrete_common::VERSION.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use accrete_common::pipeline::FileKey;
+
+    #[test]
+    fn caught_up_only_after_a_full_pass_is_committed() {
+        let b = StatusBoard::default();
+        assert!(!b.snapshot().caught_up, "nothing configured is not caught up");
+        b.register("ann", "/c");
+        assert!(!b.snapshot().caught_up, "not scanned yet");
+        b.observed("ann", "projects/p/s.jsonl", 100, 90, 10);
+        b.scanned("ann");
+        assert!(!b.snapshot().caught_up, "read but not committed");
+        let key = FileKey { person: "ann".into(), path: "projects/p/s.jsonl".into() };
+        b.committed(&[FileCheckpoint { key, offset: 90, ..Default::default() }]);
+        let s = b.snapshot();
+        assert!(s.caught_up, "the last 10 bytes are a line still being written");
+        assert_eq!((s.sources[0].bytes_read, s.sources[0].bytes_partial, s.sources[0].bytes_behind), (90, 10, 0));
     }
 }
