@@ -1,6 +1,6 @@
 //! Compiles `accrete/v1/*.proto` with protox (pure Rust), so no `protoc` is needed.
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let files = ["accrete/v1/events.proto", "accrete/v1/query.proto"];
+    let files = ["accrete/v1/events.proto", "accrete/v1/query.proto", "accrete/v1/ingest.proto"];
     for f in files {
         println!("cargo:rerun-if-changed={f}");
     }

@@ -72,7 +72,8 @@ pub async fn up(cfg: Config) -> anyhow::Result<ExitCode> {
 }
 
 /// One `accrete up` per data folder: two would read every file twice over.
-fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
+pub fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let path = dir.join("accrete.lock");
     let f = std::fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
     match f.try_lock() {
@@ -87,7 +88,7 @@ fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
     }
 }
 
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let term = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             Ok(mut s) => {

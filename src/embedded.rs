@@ -47,7 +47,7 @@ pub async fn run_pipeline(
     let collect = tokio::spawn(async move { collector.run(events_tx, shutdown).await });
     let classify = tokio::spawn(async move { classifier.run(events_rx, classified_tx).await });
     let on_commit = move |cp: &accrete_common::pipeline::Checkpoint| board.committed(&cp.files);
-    let aggregate = accrete_aggregator::run_aggregator(classified_rx, store.as_ref(), &on_commit);
+    let aggregate = accrete_aggregator::run_aggregator(classified_rx, store.as_ref(), &cfg.teams, &on_commit);
     // The aggregator runs here; when it fails, the channels close and the
     // other stages stop with it.
     let aggregated = aggregate.await;

@@ -2,6 +2,7 @@
 //! pipeline in one process on the embedded store.
 
 mod commands;
+mod distributed;
 mod embedded;
 mod output;
 
@@ -66,16 +67,44 @@ enum Command {
         to: String,
         #[arg(long, default_value = "")]
         person: String,
+        #[arg(long, default_value = "")]
+        team: String,
         #[arg(long)]
         json: bool,
     },
-    /// Show exactly what the collector would send off this machine.
+    /// Collect and send to a gateway (a daemon with a durable spool), or show what would be sent.
     Collect {
         #[command(flatten)]
         sources: SourceArgs,
         /// Print the events (one JSON object per line) instead of sending them.
         #[arg(long)]
         dry_run: bool,
+        /// The gateway, e.g. http://gateway.example:7440 (`ship.gateway`).
+        #[arg(long, conflicts_with = "dry_run")]
+        gateway: Option<String>,
+        /// This team's token (`ship.token`, `ACCRETE__SHIP__TOKEN`).
+        #[arg(long)]
+        token: Option<String>,
+        /// Send what is there now, wait until the gateway has all of it, and exit.
+        #[arg(long)]
+        once: bool,
+        /// Where the spool and read offsets live.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// The ingest gateway: authenticates collectors, validates events, produces them to Kafka.
+    Gateway {
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+    },
+    /// A classifier worker: a Kafka consumer-group member publishing practice marks.
+    Classify,
+    /// The aggregator: Kafka to ClickHouse roll-ups.
+    Aggregate,
+    /// The query API and dashboard on ClickHouse.
+    Api {
+        #[arg(long)]
+        listen: Option<SocketAddr>,
     },
 }
 
@@ -123,11 +152,43 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             commands::up(cfg).await
         }
         Command::Analyze { sources, json } => commands::analyze(load_config(config, &sources)?, json).await,
-        Command::Matrix { url, data_dir, from, to, person, json } => {
+        Command::Matrix { url, data_dir, from, to, person, team, json } => {
             let cfg = load_config(config, &SourceArgs::default())?;
-            let req = accrete_common::proto::MatrixRequest { from, to, person };
+            let req = accrete_common::proto::MatrixRequest { from, to, person, team };
             commands::matrix(cfg, url, data_dir, req, json).await
         }
-        Command::Collect { sources, dry_run } => commands::collect(load_config(config, &sources)?, dry_run).await,
+        Command::Collect { sources, dry_run, gateway, token, once, data_dir } => {
+            let mut cfg = load_config(config, &sources)?;
+            if let Some(d) = data_dir {
+                cfg.data_dir = d;
+            }
+            if let Some(t) = token {
+                cfg.ship.token = t;
+            }
+            if let Some(g) = gateway {
+                cfg.ship.gateway = g;
+            }
+            if dry_run || cfg.ship.gateway.is_empty() {
+                commands::collect(cfg, dry_run).await
+            } else {
+                distributed::collect_and_ship(cfg, once).await
+            }
+        }
+        Command::Gateway { listen } => {
+            let mut cfg = Config::load(config)?;
+            if let Some(l) = listen {
+                cfg.gateway.listen = l.to_string();
+            }
+            distributed::gateway(cfg).await
+        }
+        Command::Classify => distributed::classify(Config::load(config)?).await,
+        Command::Aggregate => distributed::aggregate(Config::load(config)?).await,
+        Command::Api { listen } => {
+            let mut cfg = Config::load(config)?;
+            if let Some(l) = listen {
+                cfg.listen = l.to_string();
+            }
+            distributed::api(cfg).await
+        }
     }
 }

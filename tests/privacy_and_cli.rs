@@ -98,6 +98,15 @@ fn analyze_prints_a_table_and_matrix_reads_a_service_or_a_data_folder() {
     let sessions = up.json("/v1/people/ana/sessions");
     assert_eq!(sessions["sessions"][0]["session_id"], "s1");
     assert_eq!(up.json("/v1/practices")["practices"].as_array().unwrap().len(), 7);
+    let q = up.json("/v1/rollups/quarterly");
+    let org = q["rows"].as_array().unwrap().iter().find(|r| r["organization"] == true).unwrap();
+    assert_eq!(org["quarter"], "2026-01-01");
+    assert_eq!(org["people_active"], 1);
+    let commits = org["practices"].as_array().unwrap().iter().find(|p| p["practice"] == "committing_work").unwrap();
+    assert_eq!((commits["people_using"].as_u64(), commits["share_of_people"].as_f64()), (Some(1), Some(1.0)));
+    let (code, _) = get(&up.url("/v1/adoption-matrix?team=nobody")).unwrap();
+    assert_eq!(code, 200);
+    assert_eq!(up.json("/v1/adoption-matrix?team=nobody")["people"], serde_json::json!([]));
     let (_, metrics) = get(&up.url("/metrics")).unwrap();
     assert!(metrics.contains("accrete_collector_events_total{person=\"ana\"} 6"), "{metrics}");
 

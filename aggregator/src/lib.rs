@@ -1,6 +1,7 @@
 //! The aggregator: rolls classified events up into sessions, practices per
 //! session and the adoption matrix, in a [`RollupStore`].
 
+pub mod clickhouse;
 pub mod rollup;
 pub mod sqlite;
 pub mod store;
@@ -8,8 +9,27 @@ pub mod store;
 use accrete_common::pipeline::{Classified, PipelineError, Subscriber};
 use tracing::warn;
 
+pub use clickhouse::ClickHouseStore;
 pub use sqlite::SqliteStore;
 pub use store::{QueryStore, RollupStore, StoreError};
+
+/// People whose collector named no team get the one the service's
+/// `teams` mapping gives them.
+fn assign_teams(batch: &mut Classified, teams: &std::collections::BTreeMap<String, String>) {
+    if teams.is_empty() {
+        return;
+    }
+    for e in batch.events.iter_mut().filter(|e| e.team.is_empty()) {
+        if let Some(t) = teams.get(&e.person) {
+            e.team = t.clone();
+        }
+    }
+    for m in batch.marks.iter_mut().filter(|m| m.team.is_empty()) {
+        if let Some(t) = teams.get(&m.person) {
+            m.team = t.clone();
+        }
+    }
+}
 
 /// The aggregator stage.
 ///
@@ -23,12 +43,14 @@ pub use store::{QueryStore, RollupStore, StoreError};
 pub async fn run_aggregator<S>(
     mut input: S,
     store: &dyn RollupStore,
+    teams: &std::collections::BTreeMap<String, String>,
     on_commit: &(dyn Fn(&accrete_common::pipeline::Checkpoint) + Send + Sync),
 ) -> Result<(), PipelineError>
 where
     S: Subscriber<Classified>,
 {
-    while let Some(env) = input.next().await? {
+    while let Some(mut env) = input.next().await? {
+        assign_teams(&mut env.body, teams);
         let batch = std::sync::Arc::new(env.body);
         let mut delay = std::time::Duration::from_millis(100);
         loop {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use accrete_common::catalog::{BEFORE_SUFFIX, Catalog};
-use accrete_common::proto::{PersonRow, TranscriptEvent};
+use accrete_common::proto::{PersonRow, PracticeRollup, QuarterRollup, QuarterlyRollups, TranscriptEvent};
 
 /// The first mark of one key in one file of a session.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,6 +115,92 @@ pub fn empty_row(catalog: &Catalog, person: &str, team: &str) -> PersonRow {
     }
 }
 
+/// One person's quarter: sessions, and per catalog practice the sessions showing it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonQuarter {
+    /// First day of the quarter, `YYYY-MM-DD`.
+    pub quarter: String,
+    pub person: String,
+    pub team: String,
+    pub sessions: u64,
+    pub practice_sessions: Vec<u64>,
+}
+
+#[derive(Default)]
+struct GroupAcc {
+    people: u64,
+    sessions: u64,
+    using: Vec<u64>,
+    practice_sessions: Vec<u64>,
+}
+
+/// The quarter before `YYYY-MM-01`.
+fn previous_quarter(q: &str) -> Option<String> {
+    let y: i32 = q.get(0..4)?.parse().ok()?;
+    let m: u32 = q.get(5..7)?.parse().ok()?;
+    Some(if m > 3 { format!("{y:04}-{:02}-01", m - 3) } else { format!("{:04}-{:02}-01", y - 1, m + 9) })
+}
+
+/// Rolls people's quarters up per team and, unless one team was asked for,
+/// for the whole organization (team `""`), with the change against the
+/// previous quarter.
+pub fn quarterly(catalog: &Catalog, rows: &[PersonQuarter], team_filter: &str) -> QuarterlyRollups {
+    let n = catalog.practices.len();
+    // Key: (is the whole organization, team, quarter).
+    let mut groups: BTreeMap<(bool, String, String), GroupAcc> = BTreeMap::new();
+    for r in rows {
+        let mut keys = vec![(false, r.team.clone())];
+        if team_filter.is_empty() {
+            keys.push((true, String::new()));
+        }
+        for (org, team) in keys {
+            let g = groups.entry((org, team, r.quarter.clone())).or_insert_with(|| GroupAcc {
+                using: vec![0; n],
+                practice_sessions: vec![0; n],
+                ..Default::default()
+            });
+            g.people += 1;
+            g.sessions += r.sessions;
+            for (i, &c) in r.practice_sessions.iter().take(n).enumerate() {
+                g.practice_sessions[i] += c;
+                g.using[i] += u64::from(c > 0);
+            }
+        }
+    }
+    let share = |g: &GroupAcc, i: usize| if g.people == 0 { 0.0 } else { g.using[i] as f64 / g.people as f64 };
+    let mut out = Vec::new();
+    for ((org, team, quarter), g) in &groups {
+        let prev = previous_quarter(quarter).and_then(|p| groups.get(&(*org, team.clone(), p)));
+        let practices = catalog
+            .practices
+            .iter()
+            .enumerate()
+            .map(|(i, p)| PracticeRollup {
+                practice: p.id.clone(),
+                people_using: g.using[i],
+                share_of_people: round3(share(g, i)),
+                sessions: g.practice_sessions[i],
+                share_of_people_change: round3(100.0 * (share(g, i) - prev.map_or(0.0, |p| share(p, i)))),
+                sessions_change: g.practice_sessions[i] as i64 - prev.map_or(0, |p| p.practice_sessions[i] as i64),
+            })
+            .collect();
+        out.push(QuarterRollup {
+            quarter: quarter.clone(),
+            team: team.clone(),
+            people_active: g.people,
+            sessions: g.sessions,
+            people_active_change: g.people as i64 - prev.map_or(0, |p| p.people as i64),
+            practices,
+            organization: *org,
+        });
+    }
+    QuarterlyRollups { rows: out }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +247,32 @@ mod tests {
         assert!(!rows[0].power_user, "...but is not a power user");
         let power: Vec<&str> = rows.iter().filter(|r| r.power_user).map(|r| r.person.as_str()).collect();
         assert_eq!(power, ["p6", "p5"]);
+    }
+
+    #[test]
+    fn quarters_roll_up_per_team_and_org_with_changes() {
+        let c = Catalog::builtin();
+        let row = |q: &str, p: &str, t: &str, commits: u64| PersonQuarter {
+            quarter: q.into(),
+            person: p.into(),
+            team: t.into(),
+            sessions: 4,
+            practice_sessions: vec![0, 0, 0, 0, 0, 0, commits],
+        };
+        let rows = [row("2025-10-01", "a", "x", 0), row("2026-01-01", "a", "x", 2), row("2026-01-01", "b", "y", 0)];
+        let r = quarterly(&c, &rows, "");
+        let org_q1 = r.rows.iter().find(|g| g.organization && g.quarter == "2026-01-01").unwrap();
+        assert_eq!((org_q1.people_active, org_q1.sessions, org_q1.people_active_change), (2, 8, 1));
+        let commits = &org_q1.practices[6];
+        assert_eq!((commits.people_using, commits.share_of_people, commits.sessions), (1, 0.5, 2));
+        assert_eq!((commits.share_of_people_change, commits.sessions_change), (50.0, 2));
+        let only_x = quarterly(&c, &rows, "x");
+        assert!(only_x.rows.iter().all(|g| g.team == "x" && !g.organization));
+        let no_teams = [row("2026-01-01", "a", "", 1)];
+        let r = quarterly(&c, &no_teams, "");
+        assert_eq!(r.rows.len(), 2, "the no-team group and the organization are told apart");
+        assert!(r.rows.iter().all(|g| g.people_active == 1));
+        assert_eq!(previous_quarter("2026-01-01").unwrap(), "2025-10-01");
     }
 
     #[test]

@@ -2,11 +2,14 @@
 //! API reads through [`QueryStore`]. SQLite (embedded) and ClickHouse
 //! (distributed) implement both, so every mode runs the same stages.
 
+use accrete_common::catalog::Catalog;
 use accrete_common::pipeline::{Checkpoint, Classified, FileCheckpoint};
 use accrete_common::proto::{
-    AdoptionMatrix, Catalog as CatalogMsg, MatrixRequest, PersonSessions, PersonSessionsRequest, SessionDetail,
-    SessionRequest,
+    AdoptionMatrix, Catalog as CatalogMsg, MatrixRequest, PersonSessions, PersonSessionsRequest, QuarterlyRequest,
+    QuarterlyRollups, SessionDetail, SessionRequest,
 };
+
+use crate::rollup::PersonQuarter;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -53,7 +56,22 @@ pub trait QueryStore: Send + Sync {
     async fn adoption_matrix(&self, req: &MatrixRequest) -> Result<AdoptionMatrix, StoreError>;
     async fn person_sessions(&self, req: &PersonSessionsRequest) -> Result<PersonSessions, StoreError>;
     async fn session(&self, req: &SessionRequest) -> Result<SessionDetail, StoreError>;
+    /// Sessions and practice counts per quarter and person (sessions with a start time only).
+    async fn person_quarters(
+        &self,
+        from: Option<i64>,
+        to: Option<i64>,
+        team: &str,
+    ) -> Result<Vec<PersonQuarter>, StoreError>;
     fn catalog(&self) -> CatalogMsg;
+    fn catalog_ref(&self) -> &Catalog;
+
+    /// Quarterly proficiency per team and for the whole organization.
+    async fn quarterly(&self, req: &QuarterlyRequest) -> Result<QuarterlyRollups, StoreError> {
+        let (from, to) = time_bounds(&req.from, &req.to)?;
+        let rows = self.person_quarters(from, to, &req.team).await?;
+        Ok(crate::rollup::quarterly(self.catalog_ref(), &rows, &req.team))
+    }
 }
 
 /// Parses the API's optional time bounds (`YYYY-MM-DD` or RFC 3339).

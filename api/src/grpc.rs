@@ -2,8 +2,8 @@
 
 use accrete_common::proto::query_service_server::QueryService;
 use accrete_common::proto::{
-    AdoptionMatrix, Catalog, MatrixRequest, PersonSessions, PersonSessionsRequest, PracticesRequest, SessionDetail,
-    SessionRequest, Status, StatusRequest,
+    AdoptionMatrix, Catalog, MatrixRequest, PersonSessions, PersonSessionsRequest, PracticesRequest, QuarterlyRequest,
+    QuarterlyRollups, SessionDetail, SessionRequest, Status, StatusRequest,
 };
 use tonic::{Request, Response};
 
@@ -38,6 +38,13 @@ impl QueryService for QueryGrpc {
 
     async fn get_session(&self, r: Request<SessionRequest>) -> Result<Response<SessionDetail>, tonic::Status> {
         self.state.store.session(r.get_ref()).await.map(Response::new).map_err(grpc_status)
+    }
+
+    async fn get_quarterly_rollups(
+        &self,
+        r: Request<QuarterlyRequest>,
+    ) -> Result<Response<QuarterlyRollups>, tonic::Status> {
+        self.state.store.quarterly(r.get_ref()).await.map(Response::new).map_err(grpc_status)
     }
 
     async fn get_status(&self, _: Request<StatusRequest>) -> Result<Response<Status>, tonic::Status> {

@@ -2,7 +2,7 @@
 
 use accrete_aggregator::StoreError;
 use accrete_common::metrics::counter;
-use accrete_common::proto::{MatrixRequest, PersonSessionsRequest, SessionRequest};
+use accrete_common::proto::{MatrixRequest, PersonSessionsRequest, QuarterlyRequest, SessionRequest};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{MatchedPath, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
@@ -26,6 +26,7 @@ pub fn routes(state: ApiState) -> Router {
         .route("/v1/people/{person}/sessions", get(person_sessions))
         .route("/v1/sessions/{id}", get(session))
         .route("/v1/status", get(status))
+        .route("/v1/rollups/quarterly", get(quarterly))
         .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such route".into()) })
         .layer(middleware::from_fn(count_requests))
         .with_state(state)
@@ -85,6 +86,19 @@ struct RangeParams {
     to: String,
     #[serde(default)]
     person: String,
+    #[serde(default)]
+    team: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct TeamRange {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    team: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -103,7 +117,15 @@ async fn matrix(
     q: Result<Query<RangeParams>, QueryRejection>,
 ) -> ApiResult<accrete_common::proto::AdoptionMatrix> {
     let Query(q) = q?;
-    Ok(Json(s.store.adoption_matrix(&MatrixRequest { from: q.from, to: q.to, person: q.person }).await?))
+    Ok(Json(s.store.adoption_matrix(&MatrixRequest { from: q.from, to: q.to, person: q.person, team: q.team }).await?))
+}
+
+async fn quarterly(
+    State(s): State<ApiState>,
+    q: Result<Query<TeamRange>, QueryRejection>,
+) -> ApiResult<accrete_common::proto::QuarterlyRollups> {
+    let Query(q) = q?;
+    Ok(Json(s.store.quarterly(&QuarterlyRequest { team: q.team, from: q.from, to: q.to }).await?))
 }
 
 async fn practices(
@@ -120,8 +142,11 @@ async fn person_sessions(
     q: Result<Query<RangeParams>, QueryRejection>,
 ) -> ApiResult<accrete_common::proto::PersonSessions> {
     let Query(q) = q?;
-    if !q.person.is_empty() {
-        return Err(ApiError(StatusCode::BAD_REQUEST, "the person is in the path, not in `?person=`".into()));
+    if !q.person.is_empty() || !q.team.is_empty() {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            "the person is in the path; `person` and `team` are not parameters here".into(),
+        ));
     }
     Ok(Json(s.store.person_sessions(&PersonSessionsRequest { person, from: q.from, to: q.to }).await?))
 }

@@ -4,7 +4,9 @@
 pub mod files;
 mod lenient;
 pub mod parse;
+pub mod ship;
 pub mod source;
+pub mod spool;
 pub mod status;
 pub mod tail;
 

@@ -37,6 +37,127 @@ pub struct Config {
     /// A practice catalog file to use instead of the built-in one.
     pub catalog: Option<PathBuf>,
     pub log: LogConfig,
+    /// Distributed mode: the Kafka cluster between the stages.
+    pub kafka: KafkaConfig,
+    /// Distributed mode: where roll-ups are stored and queried.
+    pub clickhouse: ClickHouseConfig,
+    /// Distributed mode: the ingest gateway collectors send to.
+    pub gateway: GatewayConfig,
+    /// Distributed mode: the collector daemon's side (`accrete collect`).
+    pub ship: ShipConfig,
+    /// Person -> team, for people whose collector does not name a team.
+    pub teams: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct KafkaConfig {
+    /// Bootstrap servers, comma-separated.
+    pub brokers: String,
+    /// Normalized transcript events (`accrete.v1.TranscriptEvent`), key = session id.
+    pub events_topic: String,
+    /// Practice detections (`accrete.v1.Mark`), key = session id.
+    pub marks_topic: String,
+    /// Partitions for topics Accrete creates.
+    pub partitions: i32,
+    pub classifier_group: String,
+    pub aggregator_group: String,
+    /// Messages a consumer stage takes per batch, and how long it waits to fill one.
+    pub batch_max_messages: usize,
+    pub batch_max_wait_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClickHouseConfig {
+    pub url: String,
+    pub database: String,
+    pub user: String,
+    pub password: String,
+    /// Schema validation of rows (RowBinaryWithNamesAndTypes): needs ClickHouse 24+; off for 18.16.
+    pub validation: bool,
+    /// LZ4 over HTTP: on for remote servers; old servers mishandle it.
+    pub compression: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TeamToken {
+    pub team: String,
+    pub token: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct GatewayConfig {
+    pub listen: String,
+    /// Bearer tokens, one or more per team. Empty: every request is refused.
+    pub tokens: Vec<TeamToken>,
+    /// Largest batch accepted, in bytes of protobuf.
+    pub max_batch_bytes: usize,
+    /// Largest events per batch.
+    pub max_batch_events: usize,
+    /// Serve TLS (rustls) with this certificate chain and key (PEM).
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShipConfig {
+    /// The gateway's URL, e.g. `http://127.0.0.1:7440`.
+    pub gateway: String,
+    /// This collector's team token.
+    pub token: String,
+    /// Bound on the on-disk spool; reading pauses while it is full.
+    pub spool_max_bytes: u64,
+}
+
+impl Default for KafkaConfig {
+    fn default() -> Self {
+        KafkaConfig {
+            brokers: "127.0.0.1:19092".into(),
+            events_topic: "accrete.events.v1".into(),
+            marks_topic: "accrete.marks.v1".into(),
+            partitions: 4,
+            classifier_group: "accrete-classifier".into(),
+            aggregator_group: "accrete-aggregator".into(),
+            batch_max_messages: 5000,
+            batch_max_wait_ms: 50,
+        }
+    }
+}
+
+impl Default for ClickHouseConfig {
+    fn default() -> Self {
+        ClickHouseConfig {
+            url: "http://127.0.0.1:18123".into(),
+            database: "accrete".into(),
+            user: "default".into(),
+            password: String::new(),
+            validation: false,
+            compression: false,
+        }
+    }
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        GatewayConfig {
+            listen: "127.0.0.1:7440".into(),
+            tokens: Vec::new(),
+            max_batch_bytes: 16 << 20,
+            max_batch_events: 20_000,
+            tls_cert: None,
+            tls_key: None,
+        }
+    }
+}
+
+impl Default for ShipConfig {
+    fn default() -> Self {
+        ShipConfig { gateway: String::new(), token: String::new(), spool_max_bytes: 1 << 30 }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -90,6 +211,11 @@ impl Default for Config {
             collector: CollectorConfig::default(),
             catalog: None,
             log: LogConfig::default(),
+            kafka: KafkaConfig::default(),
+            clickhouse: ClickHouseConfig::default(),
+            gateway: GatewayConfig::default(),
+            ship: ShipConfig::default(),
+            teams: Default::default(),
         }
     }
 }
@@ -178,6 +304,27 @@ impl Config {
         }
         if c.rescan_interval_ms < 100 {
             return Err(invalid("collector.rescan_interval_ms", "must be at least 100"));
+        }
+        self.gateway
+            .listen
+            .parse::<SocketAddr>()
+            .map_err(|e| invalid("gateway.listen", format!("`{}` is not an address: {e}", self.gateway.listen)))?;
+        for (i, t) in self.gateway.tokens.iter().enumerate() {
+            if t.token.len() < 16 {
+                return Err(invalid(&format!("gateway.tokens[{i}].token"), "must be at least 16 characters"));
+            }
+        }
+        if self.gateway.tls_cert.is_some() != self.gateway.tls_key.is_some() {
+            return Err(invalid("gateway.tls_cert", "tls_cert and tls_key go together"));
+        }
+        if self.kafka.partitions < 1 {
+            return Err(invalid("kafka.partitions", "must be at least 1"));
+        }
+        if self.kafka.batch_max_messages == 0 {
+            return Err(invalid("kafka.batch_max_messages", "must be at least 1"));
+        }
+        if !self.clickhouse.database.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(invalid("clickhouse.database", "may only hold letters, digits and _"));
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(invalid("log.format", format!("`{}` is not `text` or `json`", self.log.format)));

@@ -36,7 +36,7 @@ pub enum PipelineError {
 }
 
 /// Identifies one transcript file of one source.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
 pub struct FileKey {
     pub person: String,
     /// Path relative to the source's Claude folder, e.g. `projects/-x/<id>.jsonl`.
@@ -44,7 +44,7 @@ pub struct FileKey {
 }
 
 /// How far a collector has read one file.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct FileCheckpoint {
     pub key: FileKey,
     /// Byte offset just past the last complete line read.

@@ -18,7 +18,7 @@ use accrete_common::proto::{
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::rollup::{MarkRow, empty_row, practices_present, score_rows, summarize};
+use crate::rollup::{MarkRow, PersonQuarter, empty_row, practices_present, score_rows, summarize};
 use crate::store::{QueryStore, RollupStore, StoreError, time_bounds};
 
 /// The most sessions one listing returns, and timeline events one drill-down returns.
@@ -210,11 +210,12 @@ impl QueryStore for SqliteStore {
     async fn adoption_matrix(&self, req: &MatrixRequest) -> Result<AdoptionMatrix, StoreError> {
         let (from, to) = time_bounds(&req.from, &req.to)?;
         let person = (!req.person.is_empty()).then(|| req.person.clone());
+        let team = (!req.team.is_empty()).then(|| req.team.clone());
         let catalog = self.catalog.clone();
         Self::with(&self.reader, move |c| {
             let mut rows = BTreeMap::new();
             let mut st = c.prepare_cached(&sql::matrix_sessions())?;
-            let mut q = st.query(params![from, to, person])?;
+            let mut q = st.query(params![from, to, person, team])?;
             while let Some(r) = q.next()? {
                 let (p, team): (String, String) = (r.get(0)?, r.get(1)?);
                 let mut row = empty_row(&catalog, &p, &team);
@@ -222,7 +223,7 @@ impl QueryStore for SqliteStore {
                 rows.insert(p, row);
             }
             let mut st = c.prepare_cached(&sql::matrix_practices())?;
-            let mut q = st.query(params![from, to, person])?;
+            let mut q = st.query(params![from, to, person, team])?;
             while let Some(r) = q.next()? {
                 let (p, practice): (String, String) = (r.get(0)?, r.get(1)?);
                 if let Some(row) = rows.get_mut(&p)
@@ -247,8 +248,9 @@ impl QueryStore for SqliteStore {
         let person = req.person.clone();
         Self::with(&self.reader, move |c| {
             let mut st = c.prepare_cached(&sql::person_sessions())?;
-            let sessions =
-                st.query_map(params![from, to, person, MAX_SESSIONS], summary_row)?.collect::<Result<Vec<_>, _>>()?;
+            let sessions = st
+                .query_map(params![from, to, person, None::<String>, MAX_SESSIONS], summary_row)?
+                .collect::<Result<Vec<_>, _>>()?;
             Ok(PersonSessions { person, sessions })
         })
         .await
@@ -312,8 +314,53 @@ impl QueryStore for SqliteStore {
         .await
     }
 
+    async fn person_quarters(
+        &self,
+        from: Option<i64>,
+        to: Option<i64>,
+        team: &str,
+    ) -> Result<Vec<PersonQuarter>, StoreError> {
+        let team = (!team.is_empty()).then(|| team.to_string());
+        let catalog = self.catalog.clone();
+        Self::with(&self.reader, move |c| {
+            let mut rows: BTreeMap<(String, String), PersonQuarter> = BTreeMap::new();
+            let mut st = c.prepare_cached(&sql::quarter_sessions())?;
+            let mut q = st.query(params![from, to, None::<String>, team])?;
+            while let Some(r) = q.next()? {
+                let (quarter, person): (String, String) = (r.get(0)?, r.get(1)?);
+                rows.insert(
+                    (quarter.clone(), person.clone()),
+                    PersonQuarter {
+                        quarter,
+                        person,
+                        team: r.get(2)?,
+                        sessions: r.get::<_, i64>(3)? as u64,
+                        practice_sessions: vec![0; catalog.practices.len()],
+                    },
+                );
+            }
+            let mut st = c.prepare_cached(&sql::quarter_practices())?;
+            let mut q = st.query(params![from, to, None::<String>, team])?;
+            while let Some(r) = q.next()? {
+                let key: (String, String) = (r.get(0)?, r.get(1)?);
+                let practice: String = r.get(2)?;
+                if let (Some(row), Some(i)) =
+                    (rows.get_mut(&key), catalog.practices.iter().position(|p| p.id == practice))
+                {
+                    row.practice_sessions[i] = r.get::<_, i64>(3)? as u64;
+                }
+            }
+            Ok(rows.into_values().collect())
+        })
+        .await
+    }
+
     fn catalog(&self) -> CatalogMsg {
         catalog_message(&self.catalog)
+    }
+
+    fn catalog_ref(&self) -> &Catalog {
+        &self.catalog
     }
 }
 

@@ -99,7 +99,12 @@ WHERE person = ?1 AND session_id = ?2";
 
 /// Bounds are optional: `?n IS NULL OR ...` keeps one statement for every filter.
 const SESSION_FILTER: &str = "
-    (?1 IS NULL OR s.started_ms >= ?1) AND (?2 IS NULL OR s.started_ms < ?2) AND (?3 IS NULL OR s.person = ?3)";
+    (?1 IS NULL OR s.started_ms >= ?1) AND (?2 IS NULL OR s.started_ms < ?2) AND (?3 IS NULL OR s.person = ?3)
+    AND (?4 IS NULL OR s.team = ?4)";
+
+/// First day of the quarter a session started in, `YYYY-MM-DD` (UTC).
+const QUARTER: &str = "strftime('%Y-', s.started_ms / 1000, 'unixepoch')
+    || printf('%02d', ((CAST(strftime('%m', s.started_ms / 1000, 'unixepoch') AS INTEGER) - 1) / 3) * 3 + 1) || '-01'";
 
 pub fn matrix_sessions() -> String {
     format!("SELECT s.person, max(s.team), count(*) FROM sessions s WHERE {SESSION_FILTER} GROUP BY s.person")
@@ -119,7 +124,22 @@ pub fn person_sessions() -> String {
                 (SELECT group_concat(practice, ',') FROM session_practices sp
                   WHERE sp.person = s.person AND sp.session_id = s.session_id)
          FROM sessions s WHERE {SESSION_FILTER}
-         ORDER BY s.started_ms DESC, s.session_id LIMIT ?4"
+         ORDER BY s.started_ms DESC, s.session_id LIMIT ?5"
+    )
+}
+
+pub fn quarter_sessions() -> String {
+    format!(
+        "SELECT {QUARTER} AS q, s.person, max(s.team), count(*) FROM sessions s
+         WHERE s.started_ms IS NOT NULL AND {SESSION_FILTER} GROUP BY q, s.person ORDER BY q, s.person"
+    )
+}
+
+pub fn quarter_practices() -> String {
+    format!(
+        "SELECT {QUARTER} AS q, s.person, sp.practice, count(*) FROM session_practices sp
+         JOIN sessions s ON s.person = sp.person AND s.session_id = sp.session_id
+         WHERE s.started_ms IS NOT NULL AND {SESSION_FILTER} GROUP BY q, s.person, sp.practice"
     )
 }
 

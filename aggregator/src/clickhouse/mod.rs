@@ -1,0 +1,393 @@
+//! The distributed store: ClickHouse. Tables are designed so that applying
+//! a batch twice changes no answer: events and marks are ReplacingMergeTree
+//! rows keyed by their identity, session summaries are AggregatingMergeTree
+//! states of idempotent functions (min, max, uniqExact), and "first
+//! occurrence" is always a minimum.
+
+mod sql;
+
+use std::sync::Arc;
+
+use accrete_common::catalog::Catalog;
+use accrete_common::config::ClickHouseConfig;
+use accrete_common::pipeline::{Checkpoint, Classified, FileCheckpoint};
+use accrete_common::proto::{
+    AdoptionMatrix, Catalog as CatalogMsg, Evidence, MatrixRequest, PersonSessions, PersonSessionsRequest,
+    SessionDetail, SessionRequest, SessionSummary, TimelineEvent,
+};
+use async_trait::async_trait;
+use clickhouse::{Client, Row};
+use serde::{Deserialize, Serialize};
+use tracing::info;
+
+use crate::rollup::{MarkRow, PersonQuarter, empty_row, practices_present, score_rows, summarize};
+use crate::sqlite::{MAX_SESSIONS, MAX_TIMELINE, catalog_message};
+use crate::store::{QueryStore, RollupStore, StoreError, time_bounds};
+
+impl From<clickhouse::error::Error> for StoreError {
+    fn from(e: clickhouse::error::Error) -> Self {
+        use clickhouse::error::Error as E;
+        match e {
+            E::Network(_) | E::TimedOut => StoreError::Unavailable(format!("clickhouse: {e}")),
+            other => StoreError::Internal(format!("clickhouse: {other}")),
+        }
+    }
+}
+
+#[derive(Row, Serialize)]
+struct EventRow<'a> {
+    person: &'a str,
+    team: &'a str,
+    session_id: &'a str,
+    project: &'a str,
+    agent_id: &'a str,
+    offset: u64,
+    part: u32,
+    line: u64,
+    ts_ms: i64,
+    line_type: &'a str,
+    is_sidechain: u8,
+    summary: String,
+    content: String,
+}
+
+#[derive(Row, Serialize)]
+struct MarkInsert<'a> {
+    person: &'a str,
+    team: &'a str,
+    session_id: &'a str,
+    agent_id: &'a str,
+    key: &'a str,
+    ordinal: u64,
+    line: u64,
+    ts_ms: i64,
+    evidence: &'a str,
+}
+
+#[derive(Row, Deserialize)]
+struct MatrixRow {
+    person: String,
+    team: String,
+    sessions: u64,
+    counts: Vec<u64>,
+}
+
+#[derive(Row, Deserialize)]
+struct SessionRow {
+    session_id: String,
+    person: String,
+    team: String,
+    project: String,
+    started_ms: i64,
+    ended_ms: i64,
+    events: u64,
+    present: Vec<u8>,
+}
+
+#[derive(Row, Deserialize)]
+struct MarkFetch {
+    key: String,
+    agent_id: String,
+    ordinal: u64,
+    line: u64,
+    ts_ms: i64,
+    evidence: String,
+}
+
+#[derive(Row, Deserialize)]
+struct TimelineRow {
+    agent_id: String,
+    line: u64,
+    ts_ms: i64,
+    line_type: String,
+    is_sidechain: u8,
+    summary: String,
+    content: String,
+}
+
+#[derive(Row, Deserialize)]
+struct QuarterRow {
+    quarter: String,
+    person: String,
+    team: String,
+    sessions: u64,
+    counts: Vec<u64>,
+}
+
+pub struct ClickHouseStore {
+    client: Client,
+    db: String,
+    catalog: Arc<Catalog>,
+}
+
+impl ClickHouseStore {
+    pub fn new(cfg: &ClickHouseConfig, catalog: Arc<Catalog>) -> ClickHouseStore {
+        let client = Client::default()
+            .with_url(&cfg.url)
+            .with_user(&cfg.user)
+            .with_password(&cfg.password)
+            .with_database(&cfg.database)
+            .with_validation(cfg.validation)
+            .with_compression(if cfg.compression {
+                clickhouse::Compression::Lz4
+            } else {
+                clickhouse::Compression::None
+            });
+        ClickHouseStore { client, db: cfg.database.clone(), catalog }
+    }
+
+    /// Creates the database, tables and views if missing (schema version 1).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        // DDL goes to the default database: ours may not exist yet.
+        let admin = self.client.clone().with_database("default");
+        for stmt in sql::schema(&self.db).into_iter().chain(sql::views(&self.db, &self.catalog)) {
+            admin.query(&stmt).execute().await?;
+        }
+        info!(database = %self.db, "clickhouse schema ready");
+        Ok(())
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.client.query("SELECT 1").execute().await?;
+        Ok(())
+    }
+
+    fn present_ids(&self, present: &[u8]) -> Vec<String> {
+        self.catalog
+            .practices
+            .iter()
+            .zip(present.iter().chain(std::iter::repeat(&0)))
+            .filter(|(_, p)| **p > 0)
+            .map(|(p, _)| p.id.clone())
+            .collect()
+    }
+
+    fn summary(&self, r: SessionRow) -> SessionSummary {
+        SessionSummary {
+            practices: self.present_ids(&r.present),
+            session_id: r.session_id,
+            person: r.person,
+            team: r.team,
+            project: r.project,
+            started_ms: r.started_ms,
+            ended_ms: r.ended_ms,
+            events: r.events,
+        }
+    }
+
+    async fn sessions(
+        &self,
+        from: Option<i64>,
+        to: Option<i64>,
+        person: &str,
+        team: &str,
+        limit: u64,
+    ) -> Result<Vec<SessionSummary>, StoreError> {
+        let q = self.client.query(&sql::person_sessions(&self.db, &self.catalog));
+        let rows: Vec<SessionRow> = bind_filter(q, from, to, person, team).bind(person).bind(limit).fetch_all().await?;
+        Ok(rows.into_iter().map(|r| self.summary(r)).collect())
+    }
+}
+
+fn bind_filter(
+    q: clickhouse::query::Query,
+    from: Option<i64>,
+    to: Option<i64>,
+    person: &str,
+    team: &str,
+) -> clickhouse::query::Query {
+    let (f, t) = (from.unwrap_or(0), to.unwrap_or(0));
+    q.bind(f).bind(f).bind(t).bind(t).bind(person).bind(person).bind(team).bind(team)
+}
+
+#[async_trait]
+impl RollupStore for ClickHouseStore {
+    async fn apply(&self, batch: Arc<Classified>, _checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        if !batch.events.is_empty() {
+            let mut ins = self.client.insert::<EventRow>("events").await?;
+            for ev in &batch.events {
+                let content = ev.content.as_ref().map(|c| {
+                    let inputs: Vec<&str> =
+                        ev.tool_calls.iter().map(|t| t.input_json.as_str()).filter(|s| !s.is_empty()).collect();
+                    serde_json::json!({ "text": c.text, "cwd": c.cwd, "tool_inputs": inputs }).to_string()
+                });
+                ins.write(&EventRow {
+                    person: &ev.person,
+                    team: &ev.team,
+                    session_id: &ev.session_id,
+                    project: &ev.project,
+                    agent_id: &ev.agent_id,
+                    offset: ev.offset,
+                    part: ev.part,
+                    line: ev.line,
+                    ts_ms: ev.timestamp_ms,
+                    line_type: &ev.line_type,
+                    is_sidechain: ev.is_sidechain as u8,
+                    summary: summarize(ev),
+                    content: content.unwrap_or_default(),
+                })
+                .await?;
+            }
+            ins.end().await?;
+        }
+        if !batch.marks.is_empty() {
+            let mut ins = self.client.insert::<MarkInsert>("marks").await?;
+            for m in &batch.marks {
+                ins.write(&MarkInsert {
+                    person: &m.person,
+                    team: &m.team,
+                    session_id: &m.session_id,
+                    agent_id: &m.agent_id,
+                    key: &m.key,
+                    ordinal: m.ordinal,
+                    line: m.line,
+                    ts_ms: m.timestamp_ms,
+                    evidence: &m.evidence,
+                })
+                .await?;
+            }
+            ins.end().await?;
+        }
+        Ok(())
+    }
+
+    async fn checkpoints(&self) -> Result<Vec<FileCheckpoint>, StoreError> {
+        // Collectors keep their own read positions in distributed mode.
+        Ok(Vec::new())
+    }
+}
+
+#[async_trait]
+impl QueryStore for ClickHouseStore {
+    async fn adoption_matrix(&self, req: &MatrixRequest) -> Result<AdoptionMatrix, StoreError> {
+        let (from, to) = time_bounds(&req.from, &req.to)?;
+        let q = self.client.query(&sql::matrix(&self.db, &self.catalog));
+        let rows: Vec<MatrixRow> =
+            bind_filter(q, from, to, &req.person, &req.team).bind(&req.person).bind(&req.person).fetch_all().await?;
+        let mut people: Vec<_> = rows
+            .into_iter()
+            .map(|r| {
+                let mut row = empty_row(&self.catalog, &r.person, &r.team);
+                row.sessions = r.sessions;
+                for (p, n) in self.catalog.practices.iter().zip(r.counts) {
+                    row.practices.insert(p.id.clone(), n);
+                }
+                row
+            })
+            .collect();
+        score_rows(&mut people);
+        Ok(AdoptionMatrix {
+            people,
+            practice_ids: self.catalog.practice_ids(),
+            catalog_version: self.catalog.version.clone(),
+        })
+    }
+
+    async fn person_sessions(&self, req: &PersonSessionsRequest) -> Result<PersonSessions, StoreError> {
+        let (from, to) = time_bounds(&req.from, &req.to)?;
+        let sessions = self.sessions(from, to, &req.person, "", MAX_SESSIONS as u64).await?;
+        Ok(PersonSessions { person: req.person.clone(), sessions })
+    }
+
+    async fn session(&self, req: &SessionRequest) -> Result<SessionDetail, StoreError> {
+        let person = if req.person.is_empty() {
+            let people: Vec<String> =
+                self.client.query(&sql::session_people(&self.db)).bind(&req.session_id).fetch_all().await?;
+            match people.as_slice() {
+                [] => return Err(StoreError::NotFound(format!("no session `{}`", req.session_id))),
+                [one] => one.clone(),
+                _ => {
+                    return Err(StoreError::InvalidArgument(format!(
+                        "several people have a session `{}`: add ?person=",
+                        req.session_id
+                    )));
+                }
+            }
+        } else {
+            req.person.clone()
+        };
+        let summary = self
+            .sessions(None, None, &person, "", MAX_SESSIONS as u64)
+            .await?
+            .into_iter()
+            .find(|s| s.session_id == req.session_id)
+            .ok_or_else(|| StoreError::NotFound(format!("no session `{}`", req.session_id)))?;
+        let marks: Vec<MarkFetch> =
+            self.client.query(&sql::session_marks(&self.db)).bind(&person).bind(&req.session_id).fetch_all().await?;
+        let marks: Vec<MarkRow> = marks
+            .into_iter()
+            .map(|m| MarkRow {
+                key: m.key,
+                agent_id: m.agent_id,
+                ordinal: m.ordinal,
+                line: m.line,
+                timestamp_ms: m.ts_ms,
+                evidence: m.evidence,
+            })
+            .collect();
+        let evidence: Vec<Evidence> = practices_present(&self.catalog, &marks)
+            .into_iter()
+            .map(|(p, m)| Evidence {
+                practice: p,
+                agent_id: m.agent_id.clone(),
+                line: m.line,
+                timestamp_ms: m.timestamp_ms,
+                evidence: m.evidence.clone(),
+            })
+            .collect();
+        let rows: Vec<TimelineRow> = self
+            .client
+            .query(&sql::session_timeline(&self.db))
+            .bind(&person)
+            .bind(&req.session_id)
+            .bind(MAX_TIMELINE)
+            .fetch_all()
+            .await?;
+        let timeline = rows
+            .into_iter()
+            .map(|r| TimelineEvent {
+                practices: evidence
+                    .iter()
+                    .filter(|e| e.agent_id == r.agent_id && e.line == r.line)
+                    .map(|e| e.practice.clone())
+                    .collect(),
+                agent_id: r.agent_id,
+                line: r.line,
+                timestamp_ms: r.ts_ms,
+                line_type: r.line_type,
+                is_sidechain: r.is_sidechain != 0,
+                summary: r.summary,
+                content: r.content,
+            })
+            .collect();
+        Ok(SessionDetail { summary: Some(summary), evidence, timeline })
+    }
+
+    async fn person_quarters(
+        &self,
+        from: Option<i64>,
+        to: Option<i64>,
+        team: &str,
+    ) -> Result<Vec<PersonQuarter>, StoreError> {
+        let q = self.client.query(&sql::person_quarters(&self.db, &self.catalog));
+        let rows: Vec<QuarterRow> = bind_filter(q, from, to, "", team).fetch_all().await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| PersonQuarter {
+                quarter: r.quarter,
+                person: r.person,
+                team: r.team,
+                sessions: r.sessions,
+                practice_sessions: r.counts,
+            })
+            .collect())
+    }
+
+    fn catalog(&self) -> CatalogMsg {
+        catalog_message(&self.catalog)
+    }
+
+    fn catalog_ref(&self) -> &Catalog {
+        &self.catalog
+    }
+}

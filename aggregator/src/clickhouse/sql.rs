@@ -1,0 +1,228 @@
+//! Every SQL statement of the ClickHouse store, inside the dialect both
+//! ClickHouse 18.16 and current releases accept (see docs/servers notes):
+//! MergeTree engines, `-State`/`-Merge`/`-If`/`-ForEach` combinators, one
+//! `ANY LEFT JOIN` per query with aliased subqueries, values bound with `?`
+//! (escaped by the client), never pasted from a caller's text.
+//!
+//! The only text formatted into statements is the database name (validated
+//! as `[A-Za-z0-9_]+` by the config) and catalog practice ids (validated as
+//! `[a-z0-9_]+` by the catalog).
+
+use accrete_common::catalog::{BEFORE_SUFFIX, Catalog};
+
+pub fn schema(db: &str) -> Vec<String> {
+    vec![
+        format!("CREATE DATABASE IF NOT EXISTS {db}"),
+        // One row per event; a redelivered event replaces itself.
+        format!(
+            "CREATE TABLE IF NOT EXISTS {db}.events (
+                person String, team String, session_id String, project String, agent_id String,
+                offset UInt64, part UInt32, line UInt64, ts_ms Int64, line_type String,
+                is_sidechain UInt8, summary String, content String
+            ) ENGINE = ReplacingMergeTree() ORDER BY (person, session_id, agent_id, offset, part)"
+        ),
+        // Every mark; identical marks collapse. "First occurrence" is min(ordinal).
+        format!(
+            "CREATE TABLE IF NOT EXISTS {db}.marks (
+                person String, team String, session_id String, agent_id String, key String,
+                ordinal UInt64, line UInt64, ts_ms Int64, evidence String
+            ) ENGINE = ReplacingMergeTree() ORDER BY (person, session_id, agent_id, key, ordinal)"
+        ),
+        // Per-session summaries, kept by the view below: min, max, uniqExact
+        // and anyLast all give the same answer when an event comes twice.
+        format!(
+            "CREATE TABLE IF NOT EXISTS {db}.sessions (
+                person String, session_id String,
+                team AggregateFunction(anyLast, String),
+                project AggregateFunction(anyLast, String),
+                started AggregateFunction(minIf, Int64, UInt8),
+                ended AggregateFunction(maxIf, Int64, UInt8),
+                events AggregateFunction(uniqExact, String, UInt64, UInt32),
+                own AggregateFunction(max, UInt8)
+            ) ENGINE = AggregatingMergeTree() ORDER BY (person, session_id)"
+        ),
+        format!(
+            "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.sessions_mv TO {db}.sessions AS
+             SELECT person, session_id,
+                    anyLastState(team) AS team, anyLastState(project) AS project,
+                    minIfState(ts_ms, ts_ms > 0 AND agent_id = '') AS started,
+                    maxIfState(ts_ms, ts_ms > 0 AND agent_id = '') AS ended,
+                    uniqExactState(agent_id, offset, part) AS events,
+                    maxState(toUInt8(agent_id = '')) AS own
+             FROM {db}.events GROUP BY person, session_id"
+        ),
+    ]
+}
+
+/// Views named for analysts (Grafana, Metabase) who query ClickHouse directly.
+pub fn views(db: &str, catalog: &Catalog) -> Vec<String> {
+    let p = presence(catalog);
+    let ids: Vec<String> = catalog.practices.iter().map(|x| format!("'{}'", x.id)).collect();
+    vec![
+        format!(
+            "CREATE VIEW IF NOT EXISTS {db}.session_summary AS
+             SELECT person, session_id, team, project, started_ms, ended_ms, events, practices_present
+             FROM ({sessions}) AS s ANY LEFT JOIN (
+                 SELECT person, session_id, {p} AS practices_present FROM {db}.marks GROUP BY person, session_id
+             ) AS m USING (person, session_id)",
+            sessions = sessions_subquery(db, "1")
+        ),
+        format!(
+            "CREATE VIEW IF NOT EXISTS {db}.adoption_matrix AS
+             SELECT person, any(team) AS team, count() AS sessions,
+                    arrayJoin(arrayEnumerate([{ids}])) AS i, [{ids}][i] AS practice,
+                    sum(practices_present[i]) AS sessions_with_practice
+             FROM {db}.session_summary GROUP BY person, i",
+            ids = ids.join(", ")
+        ),
+        format!(
+            "CREATE VIEW IF NOT EXISTS {db}.quarterly_proficiency AS
+             SELECT toStartOfQuarter(toDateTime(intDiv(started_ms, 1000), 'UTC')) AS quarter, team,
+                    uniqExact(person) AS people_active, count() AS sessions,
+                    arrayJoin(arrayEnumerate([{ids}])) AS i, [{ids}][i] AS practice,
+                    uniqExactIf(person, practices_present[i] = 1) AS people_using,
+                    sum(practices_present[i]) AS sessions_with_practice
+             FROM {db}.session_summary WHERE started_ms > 0 GROUP BY quarter, team, i",
+            ids = ids.join(", ")
+        ),
+    ]
+}
+
+/// Merged per-session summaries that pass `having` (extra conditions).
+fn sessions_subquery(db: &str, having: &str) -> String {
+    format!(
+        "SELECT person, session_id, anyLastMerge(team) AS team, anyLastMerge(project) AS project,
+                minIfMerge(started) AS started_ms, maxIfMerge(ended) AS ended_ms, uniqExactMerge(events) AS events
+         FROM {db}.sessions GROUP BY person, session_id HAVING maxMerge(own) = 1 AND {having}"
+    )
+}
+
+/// One `UInt8` per catalog practice, in catalog order: does the session
+/// (the group) show it? The same rule as `rollup::practices_present`.
+pub fn presence(catalog: &Catalog) -> String {
+    let exprs: Vec<String> = catalog
+        .practices
+        .iter()
+        .map(|p| {
+            let id = &p.id;
+            if p.before.is_some() {
+                let hit = format!("key = '{id}' AND agent_id = ''");
+                let close = format!("key = '{id}{BEFORE_SUFFIX}' AND agent_id = ''");
+                format!(
+                    "toUInt8(countIf({hit}) > 0 AND (countIf({close}) = 0 OR minIf(ordinal, {hit}) < minIf(ordinal, {close})))"
+                )
+            } else {
+                format!("toUInt8(countIf(key = '{id}') > 0)")
+            }
+        })
+        .collect();
+    format!("[{}]", exprs.join(", "))
+}
+
+/// `present` padded to one element per practice: a session without marks
+/// joins an empty array, and `-ForEach` wants equal lengths.
+fn fill(catalog: &Catalog) -> String {
+    let idx: Vec<String> = (1..=catalog.practices.len()).map(|i| i.to_string()).collect();
+    format!("arrayMap(i -> present[i], [{}])", idx.join(", "))
+}
+
+/// Filters shared by the matrix, session lists and roll-ups. Binds, in order:
+/// from, from, to, to, person, person, team, team.
+const FILTER: &str =
+    "(? = 0 OR started_ms >= ?) AND (? = 0 OR started_ms < ?) AND (? = '' OR person = ?) AND (? = '' OR team = ?)";
+
+/// Per person: team, sessions, and per practice the sessions showing it.
+pub fn matrix(db: &str, catalog: &Catalog) -> String {
+    format!(
+        "SELECT person, any(team) AS team, count() AS sessions, sumForEach({fill}) AS counts
+         FROM ({s}) AS s ANY LEFT JOIN (
+             SELECT person, session_id, {p} AS present FROM {db}.marks WHERE (? = '' OR person = ?)
+             GROUP BY person, session_id
+         ) AS m USING (person, session_id)
+         GROUP BY person ORDER BY person",
+        s = sessions_subquery(db, FILTER),
+        p = presence(catalog),
+        fill = fill(catalog)
+    )
+}
+
+/// One person's sessions, newest first. Binds FILTER, then person, then a limit.
+pub fn person_sessions(db: &str, catalog: &Catalog) -> String {
+    format!(
+        "SELECT session_id, person, team, project, started_ms, ended_ms, events, present
+         FROM ({s}) AS s ANY LEFT JOIN (
+             SELECT person, session_id, {p} AS present FROM {db}.marks WHERE person = ?
+             GROUP BY person, session_id
+         ) AS m USING (person, session_id)
+         ORDER BY started_ms DESC, session_id LIMIT ?",
+        s = sessions_subquery(db, FILTER),
+        p = presence(catalog)
+    )
+}
+
+/// Who has a session with this id (to tell people apart).
+pub fn session_people(db: &str) -> String {
+    format!("SELECT DISTINCT person FROM {db}.sessions WHERE session_id = ? ORDER BY person LIMIT 2")
+}
+
+/// First mark per key and file of one session.
+pub fn session_marks(db: &str) -> String {
+    format!(
+        "SELECT key, agent_id, min(ordinal) AS ordinal, argMin(line, ordinal) AS line,
+                argMin(ts_ms, ordinal) AS ts_ms, argMin(evidence, ordinal) AS evidence
+         FROM {db}.marks WHERE person = ? AND session_id = ? GROUP BY key, agent_id"
+    )
+}
+
+pub fn session_timeline(db: &str) -> String {
+    format!(
+        "SELECT agent_id, line, ts_ms, line_type, is_sidechain, summary, content
+         FROM {db}.events FINAL WHERE person = ? AND session_id = ?
+         ORDER BY agent_id != '', agent_id, offset, part LIMIT ?"
+    )
+}
+
+/// Per quarter and person: team, sessions, and per practice the sessions showing it.
+pub fn person_quarters(db: &str, catalog: &Catalog) -> String {
+    format!(
+        "SELECT toString(toStartOfQuarter(toDateTime(intDiv(started_ms, 1000), 'UTC'))) AS quarter, person,
+                any(team) AS team, count() AS sessions, sumForEach({fill}) AS counts
+         FROM ({s}) AS s ANY LEFT JOIN (
+             SELECT person, session_id, {p} AS present FROM {db}.marks GROUP BY person, session_id
+         ) AS m USING (person, session_id)
+         GROUP BY quarter, person ORDER BY quarter, person",
+        s = sessions_subquery(db, &format!("started_ms > 0 AND {FILTER}")),
+        p = presence(catalog),
+        fill = fill(catalog)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_stay_in_the_shared_dialect() {
+        let c = Catalog::builtin();
+        let all: Vec<String> = schema("accrete")
+            .into_iter()
+            .chain(views("accrete", &c))
+            .chain([matrix("accrete", &c), person_sessions("accrete", &c), person_quarters("accrete", &c)])
+            .collect();
+        for s in &all {
+            for banned in ["LowCardinality", "DateTime64", "toStartOfWeek", "OVER (", "{", " TTL ", "CODEC"] {
+                assert!(!s.contains(banned), "`{banned}` is not accepted by ClickHouse 18.16:\n{s}");
+            }
+            assert!(s.match_indices("Map(").all(|(i, _)| s[..i].ends_with("array")), "no Map type in 18.16:\n{s}");
+            assert!(s.matches(" JOIN ").count() <= 1, "one JOIN per query:\n{s}");
+        }
+    }
+
+    #[test]
+    fn presence_follows_the_catalog() {
+        let p = presence(&Catalog::builtin());
+        assert!(p.starts_with("[toUInt8(countIf(key = 'plan_mode' AND agent_id = '') > 0 AND"));
+        assert!(p.contains("minIf(ordinal, key = 'plan_mode.before' AND agent_id = '')"));
+        assert_eq!(p.matches("toUInt8(").count(), 7);
+    }
+}

@@ -1,0 +1,306 @@
+//! Kafka between the stages, behind the same [`Publisher`]/[`Subscriber`]
+//! traits as the embedded queue, so `accrete classify` and `accrete aggregate`
+//! run the very classifier and aggregator code `accrete up` runs.
+//!
+//! Topics (protobuf values, key = session id so a session stays ordered on
+//! one partition):
+//! - `accrete.events.v1`: `accrete.v1.TranscriptEvent`, written by the gateway;
+//! - `accrete.marks.v1`: `accrete.v1.Mark`, written by the classifiers.
+//!
+//! Offsets are committed by hand, only after what a batch produced is
+//! durable downstream: a crash replays, never skips (at-least-once).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use accrete_common::config::KafkaConfig;
+use accrete_common::metrics::counter;
+use accrete_common::pipeline::{Checkpoint, Classified, Envelope, PipelineError, Publisher, Subscriber};
+use accrete_common::{EventBatch, Mark, TranscriptEvent};
+use async_trait::async_trait;
+use prost::Message as _;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::Message;
+use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use tokio::sync::watch;
+use tracing::{debug, info, warn};
+
+fn transient(e: impl std::fmt::Display) -> PipelineError {
+    PipelineError::Transient(format!("kafka: {e}"))
+}
+
+fn base_config(cfg: &KafkaConfig) -> ClientConfig {
+    let mut c = ClientConfig::new();
+    c.set("bootstrap.servers", &cfg.brokers).set("client.id", "accrete");
+    c
+}
+
+/// Creates the topics if they are missing (idempotent).
+pub async fn ensure_topics(cfg: &KafkaConfig) -> Result<(), PipelineError> {
+    let admin: AdminClient<DefaultClientContext> = base_config(cfg).create().map_err(transient)?;
+    let topics: Vec<NewTopic> = [&cfg.events_topic, &cfg.marks_topic]
+        .iter()
+        .map(|t| NewTopic::new(t, cfg.partitions, TopicReplication::Fixed(1)))
+        .collect();
+    let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
+    for r in admin.create_topics(&topics, &opts).await.map_err(transient)? {
+        match r {
+            Ok(t) => info!(topic = %t, "created topic"),
+            Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((t, e)) => return Err(transient(format!("creating topic {t}: {e}"))),
+        }
+    }
+    Ok(())
+}
+
+/// An idempotent producer that reports each batch only once Kafka has all of it.
+#[derive(Clone)]
+pub struct BatchProducer {
+    producer: FutureProducer,
+}
+
+impl BatchProducer {
+    pub fn new(cfg: &KafkaConfig) -> Result<BatchProducer, PipelineError> {
+        let producer = base_config(cfg)
+            .set("enable.idempotence", "true")
+            .set("acks", "all")
+            .set("linger.ms", "5")
+            .set("compression.type", "lz4")
+            .set("message.timeout.ms", "30000")
+            .create()
+            .map_err(|e| PipelineError::Fatal(format!("kafka producer: {e}")))?;
+        Ok(BatchProducer { producer })
+    }
+
+    /// Sends `(key, value)` records to `topic`; returns once all are acknowledged.
+    pub async fn send_all(&self, topic: &str, records: Vec<(&str, Vec<u8>)>) -> Result<usize, PipelineError> {
+        let mut pending: Vec<DeliveryFuture> = Vec::new();
+        for (key, value) in records {
+            let mut record = FutureRecord::to(topic).key(key).payload(&value);
+            loop {
+                match self.producer.send_result(record) {
+                    Ok(f) => {
+                        pending.push(f);
+                        break;
+                    }
+                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), r)) => {
+                        // The local queue is full: let deliveries drain first.
+                        record = r;
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                    Err((e, _)) => return Err(transient(e)),
+                }
+            }
+        }
+        let n = pending.len();
+        for f in pending {
+            match f.await {
+                Ok(Ok(_)) => {}
+                Ok(Err((e, _))) => return Err(transient(format!("delivery to {topic} failed: {e}"))),
+                Err(_) => return Err(transient("producer dropped a delivery")),
+            }
+        }
+        Ok(n)
+    }
+
+    pub async fn send_events(&self, topic: &str, events: &[TranscriptEvent]) -> Result<usize, PipelineError> {
+        self.send_all(topic, keyed(events, |e| &e.session_id)).await
+    }
+}
+
+/// Encodes messages keyed by session id (a plain function: closures that
+/// return borrows do not live well inside `async_trait` bodies).
+pub fn keyed<'a, M: prost::Message>(items: &'a [M], key: fn(&M) -> &String) -> Vec<(&'a str, Vec<u8>)> {
+    items.iter().map(|m| (key(m).as_str(), m.encode_to_vec())).collect()
+}
+
+/// A consumer-group member that hands out batches of messages.
+pub struct BatchConsumer {
+    consumer: StreamConsumer,
+    max: usize,
+    wait: Duration,
+    shutdown: watch::Receiver<bool>,
+}
+
+struct Raw {
+    topic: String,
+    partition: i32,
+    offset: i64,
+    payload: Vec<u8>,
+}
+
+impl BatchConsumer {
+    pub fn new(
+        cfg: &KafkaConfig,
+        group: &str,
+        topics: &[&str],
+        shutdown: watch::Receiver<bool>,
+    ) -> Result<BatchConsumer, PipelineError> {
+        let consumer: StreamConsumer = base_config(cfg)
+            .set("group.id", group)
+            .set("enable.auto.commit", "false")
+            .set("auto.offset.reset", "earliest")
+            .set("session.timeout.ms", "10000")
+            .set("heartbeat.interval.ms", "1000")
+            .set("fetch.wait.max.ms", "50")
+            .create()
+            .map_err(|e| PipelineError::Fatal(format!("kafka consumer: {e}")))?;
+        consumer.subscribe(topics).map_err(transient)?;
+        info!(group, ?topics, "joined consumer group");
+        Ok(BatchConsumer {
+            consumer,
+            max: cfg.batch_max_messages,
+            wait: Duration::from_millis(cfg.batch_max_wait_ms),
+            shutdown,
+        })
+    }
+
+    /// Waits for one message, then takes what else comes within `wait`.
+    /// `None` on shutdown.
+    async fn next_raw(&mut self) -> Result<Option<(Vec<Raw>, Checkpoint)>, PipelineError> {
+        let mut out = Vec::new();
+        loop {
+            if *self.shutdown.borrow() {
+                return Ok(None);
+            }
+            let first = tokio::select! {
+                m = self.consumer.recv() => m,
+                _ = self.shutdown.changed() => return Ok(None),
+            };
+            match first {
+                Ok(m) => {
+                    out.push(raw(&m));
+                    break;
+                }
+                Err(e) => {
+                    warn!(error = %e, "kafka consumer error; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        }
+        let deadline = tokio::time::Instant::now() + self.wait;
+        while out.len() < self.max {
+            match tokio::time::timeout_at(deadline, self.consumer.recv()).await {
+                Ok(Ok(m)) => out.push(raw(&m)),
+                Ok(Err(e)) => {
+                    warn!(error = %e, "kafka consumer error");
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        let mut next: BTreeMap<(String, i32), i64> = BTreeMap::new();
+        for r in &out {
+            let e = next.entry((r.topic.clone(), r.partition)).or_insert(r.offset + 1);
+            *e = (*e).max(r.offset + 1);
+        }
+        let queue = next.into_iter().map(|((t, p), o)| (t, p, o)).collect();
+        Ok(Some((out, Checkpoint { queue, ..Default::default() })))
+    }
+
+    /// Commits the offsets after a checkpoint. Partitions moved to another
+    /// member meanwhile are that member's to replay: a failure here is logged.
+    async fn commit_checkpoint(&self, cp: &Checkpoint) -> Result<(), PipelineError> {
+        if cp.queue.is_empty() {
+            return Ok(());
+        }
+        let mut tpl = TopicPartitionList::new();
+        for (t, p, o) in &cp.queue {
+            tpl.add_partition_offset(t, *p, Offset::Offset(*o)).map_err(transient)?;
+        }
+        if let Err(e) = self.consumer.commit(&tpl, CommitMode::Sync) {
+            warn!(error = %e, "offset commit failed (a rebalance?); the batch will be replayed, which is harmless");
+        }
+        Ok(())
+    }
+}
+
+fn raw(m: &rdkafka::message::BorrowedMessage) -> Raw {
+    Raw {
+        topic: m.topic().to_string(),
+        partition: m.partition(),
+        offset: m.offset(),
+        payload: m.payload().unwrap_or_default().to_vec(),
+    }
+}
+
+fn invalid(topic: &str, partition: i32, offset: i64, e: prost::DecodeError) {
+    counter("accrete_kafka_messages_invalid_total", "Messages that did not decode, skipped.", &[("topic", topic)])
+        .inc();
+    warn!(topic, partition, offset, error = %e, "skipping a message that is not valid protobuf");
+}
+
+/// The classifier's input: events from the events topic.
+pub struct EventSubscriber(pub BatchConsumer);
+
+#[async_trait]
+impl Subscriber<EventBatch> for EventSubscriber {
+    async fn next(&mut self) -> Result<Option<Envelope<EventBatch>>, PipelineError> {
+        let Some((raws, checkpoint)) = self.0.next_raw().await? else { return Ok(None) };
+        let mut events = Vec::with_capacity(raws.len());
+        for r in raws {
+            match TranscriptEvent::decode(r.payload.as_slice()) {
+                Ok(e) => events.push(e),
+                Err(e) => invalid(&r.topic, r.partition, r.offset, e),
+            }
+        }
+        debug!(events = events.len(), "consumed events");
+        Ok(Some(Envelope { body: EventBatch { events }, checkpoint }))
+    }
+
+    async fn commit(&mut self, checkpoint: &Checkpoint) -> Result<(), PipelineError> {
+        self.0.commit_checkpoint(checkpoint).await
+    }
+}
+
+/// The classifier's output: marks to the marks topic (the events are in Kafka already).
+pub struct MarkPublisher {
+    pub producer: BatchProducer,
+    pub topic: String,
+}
+
+#[async_trait]
+impl Publisher<Classified> for MarkPublisher {
+    async fn publish(&self, env: Envelope<Classified>) -> Result<(), PipelineError> {
+        let marks = &env.body.marks;
+        self.producer.send_all(&self.topic, keyed(marks, |m| &m.session_id)).await?;
+        counter("accrete_classifier_marks_total", "Marks published.", &[]).add(marks.len() as u64);
+        Ok(())
+    }
+}
+
+/// The aggregator's input: events and marks, from both topics.
+pub struct ClassifiedSubscriber {
+    pub consumer: BatchConsumer,
+    pub events_topic: String,
+}
+
+#[async_trait]
+impl Subscriber<Classified> for ClassifiedSubscriber {
+    async fn next(&mut self) -> Result<Option<Envelope<Classified>>, PipelineError> {
+        let Some((raws, checkpoint)) = self.consumer.next_raw().await? else { return Ok(None) };
+        let mut body = Classified::default();
+        for r in raws {
+            if r.topic == self.events_topic {
+                match TranscriptEvent::decode(r.payload.as_slice()) {
+                    Ok(e) => body.events.push(e),
+                    Err(e) => invalid(&r.topic, r.partition, r.offset, e),
+                }
+            } else {
+                match Mark::decode(r.payload.as_slice()) {
+                    Ok(m) => body.marks.push(m),
+                    Err(e) => invalid(&r.topic, r.partition, r.offset, e),
+                }
+            }
+        }
+        Ok(Some(Envelope { body, checkpoint }))
+    }
+
+    async fn commit(&mut self, checkpoint: &Checkpoint) -> Result<(), PipelineError> {
+        self.consumer.commit_checkpoint(checkpoint).await
+    }
+}

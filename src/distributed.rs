@@ -1,0 +1,204 @@
+//! The distributed roles: `gateway`, `classify`, `aggregate`, `api`, and the
+//! collector daemon that ships to a gateway. They run the same stages as
+//! `accrete up`, over Kafka and ClickHouse.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use accrete_aggregator::{ClickHouseStore, StoreError};
+use accrete_classifier::Classifier;
+use accrete_collector::ship::Shipper;
+use accrete_collector::spool::{Spool, SpoolPublisher};
+use accrete_collector::{Collector, CollectorOptions, StatusBoard};
+use accrete_common::config::Config;
+use accrete_common::pipeline::PipelineError;
+use accrete_common::telemetry;
+use accrete_kafka::{BatchConsumer, BatchProducer, ClassifiedSubscriber, EventSubscriber, MarkPublisher};
+use anyhow::{Context, bail};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+use crate::commands::{lock_data_dir, shutdown_signal};
+use crate::embedded::load_catalog;
+
+/// A watch that flips on SIGINT/SIGTERM.
+fn stop_on_signal() -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        info!("stopping");
+        let _ = tx.send(true);
+    });
+    rx
+}
+
+async fn wait_stop(mut rx: watch::Receiver<bool>) {
+    let _ = rx.wait_for(|s| *s).await;
+}
+
+fn print_address(role: &str, addr: std::net::SocketAddr) {
+    println!("{role}=http://{addr}");
+}
+
+pub async fn gateway(cfg: Config) -> anyhow::Result<ExitCode> {
+    cfg.validate()?;
+    telemetry::init(&cfg.log);
+    if cfg.gateway.tokens.is_empty() {
+        bail!("gateway.tokens is empty: every collector would be refused (add [[gateway.tokens]] team/token pairs)");
+    }
+    if cfg.gateway.tls_cert.is_some() {
+        bail!(
+            "gateway.tls_cert: TLS termination is not built into this release; put the gateway behind a TLS proxy or ingress"
+        );
+    }
+    if let Err(e) = accrete_kafka::ensure_topics(&cfg.kafka).await {
+        warn!(error = %e, "cannot create topics now; producing will retry until Kafka answers");
+    }
+    let producer = BatchProducer::new(&cfg.kafka)?;
+    let gw = accrete_gateway::Gateway::new(&cfg, producer);
+    let listener = TcpListener::bind(&cfg.gateway.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", cfg.gateway.listen))?;
+    let addr = listener.local_addr()?;
+    info!(%addr, brokers = %cfg.kafka.brokers, topic = %cfg.kafka.events_topic, "gateway up");
+    print_address("gateway", addr);
+    let stop = stop_on_signal();
+    axum::serve(listener, accrete_gateway::router(gw, cfg.gateway.max_batch_bytes))
+        .with_graceful_shutdown(wait_stop(stop))
+        .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs a stage, and runs it again after a transient failure (Kafka down):
+/// a fresh consumer resumes from the committed offsets, so nothing is lost.
+async fn with_restarts<F, Fut>(what: &str, stop: watch::Receiver<bool>, mut stage: F) -> anyhow::Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), PipelineError>>,
+{
+    loop {
+        match stage().await {
+            Ok(()) => return Ok(()),
+            Err(e @ (PipelineError::Transient(_) | PipelineError::Closed)) => {
+                if *stop.borrow() {
+                    return Ok(());
+                }
+                warn!(stage = what, error = %e, "stage failed; restarting from the last committed offsets in 2 s");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            Err(e) => bail!("{what}: {e}"),
+        }
+    }
+}
+
+pub async fn classify(cfg: Config) -> anyhow::Result<ExitCode> {
+    cfg.validate()?;
+    telemetry::init(&cfg.log);
+    let catalog = load_catalog(&cfg)?;
+    let classifier = Classifier::new(&catalog);
+    let stop = stop_on_signal();
+    let k = cfg.kafka.clone();
+    info!(brokers = %k.brokers, group = %k.classifier_group, "classifier worker starting");
+    with_restarts("classifier", stop.clone(), || async {
+        let consumer = BatchConsumer::new(&k, &k.classifier_group, &[&k.events_topic], stop.clone())?;
+        let output = MarkPublisher { producer: BatchProducer::new(&k)?, topic: k.marks_topic.clone() };
+        classifier.run(EventSubscriber(consumer), output).await
+    })
+    .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn clickhouse(cfg: &Config, stop: &watch::Receiver<bool>) -> anyhow::Result<Arc<ClickHouseStore>> {
+    let store = Arc::new(ClickHouseStore::new(&cfg.clickhouse, load_catalog(cfg)?));
+    let mut delay = Duration::from_millis(200);
+    loop {
+        match store.migrate().await {
+            Ok(()) => return Ok(store),
+            Err(StoreError::Unavailable(e)) if !*stop.borrow() => {
+                warn!(url = %cfg.clickhouse.url, error = %e, "clickhouse not reachable yet; retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            Err(e) => bail!("clickhouse schema at {}: {e}", cfg.clickhouse.url),
+        }
+    }
+}
+
+pub async fn aggregate(cfg: Config) -> anyhow::Result<ExitCode> {
+    cfg.validate()?;
+    telemetry::init(&cfg.log);
+    let stop = stop_on_signal();
+    let store = clickhouse(&cfg, &stop).await?;
+    let k = cfg.kafka.clone();
+    info!(brokers = %k.brokers, group = %k.aggregator_group, clickhouse = %cfg.clickhouse.url, "aggregator starting");
+    let teams = cfg.teams.clone();
+    with_restarts("aggregator", stop.clone(), || async {
+        let consumer = BatchConsumer::new(&k, &k.aggregator_group, &[&k.events_topic, &k.marks_topic], stop.clone())?;
+        let input = ClassifiedSubscriber { consumer, events_topic: k.events_topic.clone() };
+        accrete_aggregator::run_aggregator(input, store.as_ref(), &teams, &|_| {}).await
+    })
+    .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn api(cfg: Config) -> anyhow::Result<ExitCode> {
+    cfg.validate()?;
+    telemetry::init(&cfg.log);
+    let stop = stop_on_signal();
+    let store = clickhouse(&cfg, &stop).await?;
+    let listener = TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    let state = accrete_api::ApiState {
+        store,
+        status: Arc::new(|| accrete_common::proto::Status {
+            version: accrete_common::VERSION.into(),
+            ..Default::default()
+        }),
+    };
+    info!(%addr, clickhouse = %cfg.clickhouse.url, "api up");
+    print_address("api", addr);
+    accrete_api::serve(listener, state, wait_stop(stop)).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `accrete collect --gateway URL`: the collector daemon.
+pub async fn collect_and_ship(cfg: Config, once: bool) -> anyhow::Result<ExitCode> {
+    cfg.validate()?;
+    telemetry::init(&cfg.log);
+    if cfg.ship.token.is_empty() {
+        bail!("no token: pass --token or set ship.token (ACCRETE__SHIP__TOKEN)");
+    }
+    let catalog = load_catalog(&cfg)?;
+    let _lock = lock_data_dir(&cfg.data_dir)?;
+    let spool =
+        Arc::new(Spool::open(&cfg.data_dir.join("spool"), cfg.ship.spool_max_bytes).context("opening the spool")?);
+    let stop = stop_on_signal();
+    let (done_tx, done_rx) = watch::channel(false);
+    let shipper = Shipper {
+        spool: spool.clone(),
+        gateway: cfg.ship.gateway.clone(),
+        token: cfg.ship.token.clone(),
+        collector_id: format!("{}@{}", accrete_common::config::current_person(), std::process::id()),
+    };
+    let ship = tokio::spawn(shipper.run(stop.clone(), once.then_some(done_rx)));
+    let collector = Collector::new(
+        cfg.sources.clone(),
+        catalog,
+        CollectorOptions { config: cfg.collector.clone(), share_content: cfg.privacy.share_content, follow: !once },
+        StatusBoard::new(),
+        spool.checkpoints(),
+    );
+    info!(gateway = %cfg.ship.gateway, sources = cfg.sources.len(), spool = %cfg.data_dir.join("spool").display(), "collector shipping to the gateway");
+    collector.run(SpoolPublisher(spool.clone()), stop.clone()).await?;
+    let _ = done_tx.send(true);
+    ship.await.context("shipper task")??;
+    let (batches, bytes) = spool.backlog();
+    if batches > 0 {
+        info!(batches, bytes, "stopped with batches still in the spool; they are sent on the next start");
+    } else {
+        info!("everything read has been delivered");
+    }
+    Ok(ExitCode::SUCCESS)
+}
