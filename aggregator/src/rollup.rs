@@ -148,7 +148,7 @@ pub fn quarterly(catalog: &Catalog, rows: &[PersonQuarter], team_filter: &str) -
     let n = catalog.practices.len();
     // Key: (is the whole organization, team, quarter).
     let mut groups: BTreeMap<(bool, String, String), GroupAcc> = BTreeMap::new();
-    for r in rows {
+    for r in rows.iter().filter(|r| team_filter.is_empty() || r.team == team_filter) {
         let mut keys = vec![(false, r.team.clone())];
         if team_filter.is_empty() {
             keys.push((true, String::new()));
