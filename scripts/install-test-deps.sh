@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond Rust, if missing: Debian's
-# Chromium (the dashboard is tested in a real headless browser).
+# Chromium (the dashboard is tested in a real headless browser), kcat (a
+# third-party Kafka client reading our topics), and the servers of
+# scripts/local-stack.sh (ClickHouse from Debian, Kafka's jars from Maven
+# Central, for Java 17).
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v tar >/dev/null 2>&1 || need+=(tar)
+command -v kcat >/dev/null 2>&1 || need+=(kcat)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null 2>&1 || need+=(maven)
+here=$(cd "$(dirname "$0")" && pwd)
+install_servers() {
+  "$here/stack/clickhouse.sh" install
+  "$here/stack/kafka.sh" install
+}
 if [ ${#need[@]} -eq 0 ]; then
+  install_servers
   exit 0
 fi
 sudo=""
@@ -19,3 +32,4 @@ fi
 echo "install-test-deps: installing ${need[*]} from Debian's packages" >&2
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+install_servers

@@ -110,19 +110,27 @@ pub async fn classify(cfg: Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn clickhouse(cfg: &Config, stop: &watch::Receiver<bool>) -> anyhow::Result<Arc<ClickHouseStore>> {
+/// Connects to ClickHouse and makes sure of the schema, waiting while the
+/// server is down. Another process may be creating the same tables at the
+/// same moment, so a failed DDL is tried again a few times.
+async fn clickhouse(cfg: &Config, stop: &watch::Receiver<bool>, views: bool) -> anyhow::Result<Arc<ClickHouseStore>> {
     let store = Arc::new(ClickHouseStore::new(&cfg.clickhouse, load_catalog(cfg)?));
     let mut delay = Duration::from_millis(200);
+    let mut ddl_failures = 0;
     loop {
-        match store.migrate().await {
+        match store.migrate(views).await {
             Ok(()) => return Ok(store),
             Err(StoreError::Unavailable(e)) if !*stop.borrow() => {
                 warn!(url = %cfg.clickhouse.url, error = %e, "clickhouse not reachable yet; retrying");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            Err(e) if ddl_failures < 5 && !*stop.borrow() => {
+                ddl_failures += 1;
+                warn!(url = %cfg.clickhouse.url, error = %e, "schema change failed; trying again");
             }
             Err(e) => bail!("clickhouse schema at {}: {e}", cfg.clickhouse.url),
         }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(5));
     }
 }
 
@@ -130,7 +138,7 @@ pub async fn aggregate(cfg: Config) -> anyhow::Result<ExitCode> {
     cfg.validate()?;
     telemetry::init(&cfg.log);
     let stop = stop_on_signal();
-    let store = clickhouse(&cfg, &stop).await?;
+    let store = clickhouse(&cfg, &stop, false).await?;
     let k = cfg.kafka.clone();
     info!(brokers = %k.brokers, group = %k.aggregator_group, clickhouse = %cfg.clickhouse.url, "aggregator starting");
     let teams = cfg.teams.clone();
@@ -147,7 +155,7 @@ pub async fn api(cfg: Config) -> anyhow::Result<ExitCode> {
     cfg.validate()?;
     telemetry::init(&cfg.log);
     let stop = stop_on_signal();
-    let store = clickhouse(&cfg, &stop).await?;
+    let store = clickhouse(&cfg, &stop, true).await?;
     let listener = TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
     let addr = listener.local_addr()?;
     let state = accrete_api::ApiState {

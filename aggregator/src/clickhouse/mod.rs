@@ -136,11 +136,13 @@ impl ClickHouseStore {
         ClickHouseStore { client, db: cfg.database.clone(), catalog }
     }
 
-    /// Creates the database, tables and views if missing (schema version 1).
-    pub async fn migrate(&self) -> Result<(), StoreError> {
+    /// Creates the database and tables if missing (schema version 1), and
+    /// with `views`, the analysts' views (the API owns those: it serves them).
+    pub async fn migrate(&self, views: bool) -> Result<(), StoreError> {
         // DDL goes to the default database: ours may not exist yet.
         let admin = self.client.clone().with_database("default");
-        for stmt in sql::schema(&self.db).into_iter().chain(sql::views(&self.db, &self.catalog)) {
+        let view_ddl = if views { sql::views(&self.db, &self.catalog) } else { Vec::new() };
+        for stmt in sql::schema(&self.db).into_iter().chain(view_ddl) {
             admin.query(&stmt).execute().await?;
         }
         info!(database = %self.db, "clickhouse schema ready");

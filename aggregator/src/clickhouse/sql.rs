@@ -55,17 +55,23 @@ pub fn schema(db: &str) -> Vec<String> {
 }
 
 /// Views named for analysts (Grafana, Metabase) who query ClickHouse directly.
+/// They follow the catalog, so they are dropped and made again at every start.
 pub fn views(db: &str, catalog: &Catalog) -> Vec<String> {
     let p = presence(catalog);
     let ids: Vec<String> = catalog.practices.iter().map(|x| format!("'{}'", x.id)).collect();
-    vec![
+    let mut out: Vec<String> = ["quarterly_proficiency", "adoption_matrix", "session_summary"]
+        .iter()
+        .map(|v| format!("DROP TABLE IF EXISTS {db}.{v}"))
+        .collect();
+    out.extend([
         format!(
             "CREATE VIEW IF NOT EXISTS {db}.session_summary AS
-             SELECT person, session_id, team, project, started_ms, ended_ms, events, practices_present
+             SELECT person, session_id, team, project, started_ms, ended_ms, events, {cols} AS practices_present
              FROM ({sessions}) AS s ANY LEFT JOIN (
-                 SELECT person, session_id, {p} AS practices_present FROM {db}.marks GROUP BY person, session_id
+                 SELECT person, session_id, {p} FROM {db}.marks GROUP BY person, session_id
              ) AS m USING (person, session_id)",
-            sessions = sessions_subquery(db, "1")
+            sessions = sessions_subquery(db, "1"),
+            cols = columns(catalog, "")
         ),
         format!(
             "CREATE VIEW IF NOT EXISTS {db}.adoption_matrix AS
@@ -85,7 +91,8 @@ pub fn views(db: &str, catalog: &Catalog) -> Vec<String> {
              FROM {db}.session_summary WHERE started_ms > 0 GROUP BY quarter, team, i",
             ids = ids.join(", ")
         ),
-    ]
+    ]);
+    out
 }
 
 /// Merged per-session summaries that pass `having` (extra conditions).
@@ -97,8 +104,11 @@ fn sessions_subquery(db: &str, having: &str) -> String {
     )
 }
 
-/// One `UInt8` per catalog practice, in catalog order: does the session
-/// (the group) show it? The same rule as `rollup::practices_present`.
+/// `p0 .. pN`: one `UInt8` column per catalog practice, in catalog order:
+/// does the session (the group) show it? The same rule as
+/// `rollup::practices_present`. Separate columns rather than an array: a
+/// session without marks joins zeros, and 18.16 cannot reach joined columns
+/// from inside a lambda.
 pub fn presence(catalog: &Catalog) -> String {
     let exprs: Vec<String> = catalog
         .practices
@@ -115,15 +125,18 @@ pub fn presence(catalog: &Catalog) -> String {
                 format!("toUInt8(countIf(key = '{id}') > 0)")
             }
         })
+        .enumerate()
+        .map(|(i, e)| format!("{e} AS p{i}"))
         .collect();
-    format!("[{}]", exprs.join(", "))
+    exprs.join(", ")
 }
 
-/// `present` padded to one element per practice: a session without marks
-/// joins an empty array, and `-ForEach` wants equal lengths.
-fn fill(catalog: &Catalog) -> String {
-    let idx: Vec<String> = (1..=catalog.practices.len()).map(|i| i.to_string()).collect();
-    format!("arrayMap(i -> present[i], [{}])", idx.join(", "))
+/// `[p0, .., pN]`, or with `agg`, `[agg(p0), .., agg(pN)]`.
+fn columns(catalog: &Catalog, agg: &str) -> String {
+    let cols: Vec<String> = (0..catalog.practices.len())
+        .map(|i| if agg.is_empty() { format!("p{i}") } else { format!("{agg}(p{i})") })
+        .collect();
+    format!("[{}]", cols.join(", "))
 }
 
 /// Filters shared by the matrix, session lists and roll-ups. Binds, in order:
@@ -134,29 +147,30 @@ const FILTER: &str =
 /// Per person: team, sessions, and per practice the sessions showing it.
 pub fn matrix(db: &str, catalog: &Catalog) -> String {
     format!(
-        "SELECT person, any(team) AS team, count() AS sessions, sumForEach({fill}) AS counts
+        "SELECT person, any(team) AS team, count() AS sessions, {sums} AS counts
          FROM ({s}) AS s ANY LEFT JOIN (
-             SELECT person, session_id, {p} AS present FROM {db}.marks WHERE (? = '' OR person = ?)
+             SELECT person, session_id, {p} FROM {db}.marks WHERE (? = '' OR person = ?)
              GROUP BY person, session_id
          ) AS m USING (person, session_id)
          GROUP BY person ORDER BY person",
         s = sessions_subquery(db, FILTER),
         p = presence(catalog),
-        fill = fill(catalog)
+        sums = columns(catalog, "sum")
     )
 }
 
 /// One person's sessions, newest first. Binds FILTER, then person, then a limit.
 pub fn person_sessions(db: &str, catalog: &Catalog) -> String {
     format!(
-        "SELECT session_id, person, team, project, started_ms, ended_ms, events, present
+        "SELECT session_id, person, team, project, started_ms, ended_ms, events, {cols} AS present
          FROM ({s}) AS s ANY LEFT JOIN (
-             SELECT person, session_id, {p} AS present FROM {db}.marks WHERE person = ?
+             SELECT person, session_id, {p} FROM {db}.marks WHERE person = ?
              GROUP BY person, session_id
          ) AS m USING (person, session_id)
          ORDER BY started_ms DESC, session_id LIMIT ?",
         s = sessions_subquery(db, FILTER),
-        p = presence(catalog)
+        p = presence(catalog),
+        cols = columns(catalog, "")
     )
 }
 
@@ -168,8 +182,8 @@ pub fn session_people(db: &str) -> String {
 /// First mark per key and file of one session.
 pub fn session_marks(db: &str) -> String {
     format!(
-        "SELECT key, agent_id, min(ordinal) AS ordinal, argMin(line, ordinal) AS line,
-                argMin(ts_ms, ordinal) AS ts_ms, argMin(evidence, ordinal) AS evidence
+        "SELECT key, agent_id, min(ordinal) AS first_ordinal, argMin(line, ordinal) AS first_line,
+                argMin(ts_ms, ordinal) AS first_ts_ms, argMin(evidence, ordinal) AS first_evidence
          FROM {db}.marks WHERE person = ? AND session_id = ? GROUP BY key, agent_id"
     )
 }
@@ -186,14 +200,14 @@ pub fn session_timeline(db: &str) -> String {
 pub fn person_quarters(db: &str, catalog: &Catalog) -> String {
     format!(
         "SELECT toString(toStartOfQuarter(toDateTime(intDiv(started_ms, 1000), 'UTC'))) AS quarter, person,
-                any(team) AS team, count() AS sessions, sumForEach({fill}) AS counts
+                any(team) AS team, count() AS sessions, {sums} AS counts
          FROM ({s}) AS s ANY LEFT JOIN (
-             SELECT person, session_id, {p} AS present FROM {db}.marks GROUP BY person, session_id
+             SELECT person, session_id, {p} FROM {db}.marks GROUP BY person, session_id
          ) AS m USING (person, session_id)
          GROUP BY quarter, person ORDER BY quarter, person",
         s = sessions_subquery(db, &format!("started_ms > 0 AND {FILTER}")),
         p = presence(catalog),
-        fill = fill(catalog)
+        sums = columns(catalog, "sum")
     )
 }
 
@@ -221,8 +235,9 @@ mod tests {
     #[test]
     fn presence_follows_the_catalog() {
         let p = presence(&Catalog::builtin());
-        assert!(p.starts_with("[toUInt8(countIf(key = 'plan_mode' AND agent_id = '') > 0 AND"));
+        assert!(p.starts_with("toUInt8(countIf(key = 'plan_mode' AND agent_id = '') > 0 AND"));
         assert!(p.contains("minIf(ordinal, key = 'plan_mode.before' AND agent_id = '')"));
         assert_eq!(p.matches("toUInt8(").count(), 7);
+        assert!(p.ends_with(" AS p6"));
     }
 }
