@@ -13,10 +13,16 @@ command -v kcat >/dev/null 2>&1 || need+=(kcat)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
+command -v pip3 >/dev/null 2>&1 || python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
 here=$(cd "$(dirname "$0")" && pwd)
 install_servers() {
   "$here/stack/clickhouse.sh" install
   "$here/stack/kafka.sh" install
+  # A current ClickHouse engine, in-process, for the SQL dialect check.
+  if ! python3 -c 'import chdb' >/dev/null 2>&1; then
+    echo "install-test-deps: installing chdb-core from PyPI" >&2
+    python3 -m pip install -q --disable-pip-version-check chdb-core
+  fi
 }
 if [ ${#need[@]} -eq 0 ]; then
   install_servers

@@ -12,8 +12,8 @@ cd "$(dirname "$0")/.."
 
 scripts/install-test-deps.sh
 export ACCRETE_CORPUS="${ACCRETE_CORPUS:-$(cd .. && pwd)/shared/corpus}"
-# Chromium was just installed: the browser test must run, not skip.
-export ACCRETE_REQUIRE_BROWSER=1
+# Everything was just installed: those tests must run, not skip.
+export ACCRETE_REQUIRE_BROWSER=1 ACCRETE_REQUIRE_CHDB=1 ACCRETE_REQUIRE_KCAT=1
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 start=$(date +%s)

@@ -106,6 +106,9 @@ enum Command {
         #[arg(long)]
         listen: Option<SocketAddr>,
     },
+    /// Print every ClickHouse statement (sample values bound) as a JSON list, for dialect checks.
+    #[command(hide = true)]
+    ClickhouseSql,
 }
 
 fn load_config(path: Option<&std::path::Path>, sources: &SourceArgs) -> anyhow::Result<Config> {
@@ -182,6 +185,13 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             distributed::gateway(cfg).await
         }
         Command::Classify => distributed::classify(Config::load(config)?).await,
+        Command::ClickhouseSql => {
+            let cfg = Config::load(config)?;
+            let catalog = embedded::load_catalog(&cfg)?;
+            let stmts = accrete_aggregator::clickhouse::sql::statements_for_check(&cfg.clickhouse.database, &catalog);
+            println!("{}", serde_json::to_string_pretty(&stmts)?);
+            Ok(std::process::ExitCode::SUCCESS)
+        }
         Command::Aggregate => distributed::aggregate(Config::load(config)?).await,
         Command::Api { listen } => {
             let mut cfg = Config::load(config)?;

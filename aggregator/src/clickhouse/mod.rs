@@ -4,7 +4,7 @@
 //! states of idempotent functions (min, max, uniqExact), and "first
 //! occurrence" is always a minimum.
 
-mod sql;
+pub mod sql;
 
 use std::sync::Arc;
 

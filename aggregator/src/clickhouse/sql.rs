@@ -241,3 +241,42 @@ mod tests {
         assert!(p.ends_with(" AS p6"));
     }
 }
+
+/// Every statement of this module with sample values in place of `?`, and
+/// sample rows shaped like the client's inserts: what the dialect check runs
+/// on a current ClickHouse (chdb) and what the integration tests run on 18.16.
+pub fn statements_for_check(db: &str, catalog: &Catalog) -> Vec<String> {
+    fn fill(sql: &str, values: &[&str]) -> String {
+        let parts: Vec<&str> = sql.split('?').collect();
+        assert_eq!(parts.len() - 1, values.len(), "binds of:\n{sql}");
+        let mut out = parts[0].to_string();
+        for (v, p) in values.iter().zip(&parts[1..]) {
+            out.push_str(v);
+            out.push_str(p);
+        }
+        out
+    }
+    let filter = ["0", "0", "0", "0", "''", "''", "''", "''"];
+    let person_filter = ["1", "1", "4102444800000", "4102444800000", "'dev1'", "'dev1'", "''", "''"];
+    let mut out = schema(db);
+    out.extend(views(db, catalog));
+    out.push(format!(
+        "INSERT INTO {db}.events VALUES ('dev1', 'eng', 's1', 'p1', '', 10, 0, 1, 1769271651451, 'user', 0, 'prompt', ''), \
+         ('dev1', 'eng', 's1', 'p1', '', 20, 0, 2, 1769271652451, 'assistant', 0, 'ExitPlanMode', ''), \
+         ('dev1', 'eng', 's1', 'p1', '', 30, 0, 3, 1769271653451, 'assistant', 0, 'Edit', '')"
+    ));
+    out.push(format!(
+        "INSERT INTO {db}.marks VALUES ('dev1', 'eng', 's1', '', 'plan_mode', 20481, 2, 1769271652451, 'tool_use ExitPlanMode'), \
+         ('dev1', 'eng', 's1', '', 'plan_mode.before', 30721, 3, 1769271653451, 'tool_use Edit')"
+    ));
+    out.push(fill(&matrix(db, catalog), &[&filter[..], &["''", "''"]].concat()));
+    out.push(fill(&person_sessions(db, catalog), &[&person_filter[..], &["'dev1'", "100"]].concat()));
+    out.push(fill(&session_people(db), &["'s1'"]));
+    out.push(fill(&session_marks(db), &["'dev1'", "'s1'"]));
+    out.push(fill(&session_timeline(db), &["'dev1'", "'s1'", "100"]));
+    out.push(fill(&person_quarters(db, catalog), &filter));
+    for v in ["session_summary", "adoption_matrix", "quarterly_proficiency"] {
+        out.push(format!("SELECT * FROM {db}.{v}"));
+    }
+    out
+}
