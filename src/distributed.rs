@@ -48,23 +48,31 @@ pub async fn gateway(cfg: Config) -> anyhow::Result<ExitCode> {
     if cfg.gateway.tokens.is_empty() {
         bail!("gateway.tokens is empty: every collector would be refused (add [[gateway.tokens]] team/token pairs)");
     }
-    if cfg.gateway.tls_cert.is_some() {
-        bail!(
-            "gateway.tls_cert: TLS termination is not built into this release; put the gateway behind a TLS proxy or ingress"
-        );
-    }
-    if let Err(e) = accrete_kafka::ensure_topics(&cfg.kafka).await {
-        warn!(error = %e, "cannot create topics now; producing will retry until Kafka answers");
-    }
+    // In the background: the gateway answers (and refuses bad input) even
+    // while Kafka is away; batches then get UNAVAILABLE and are sent again.
+    let kafka = cfg.kafka.clone();
+    tokio::spawn(async move {
+        if let Err(e) = accrete_kafka::ensure_topics(&kafka).await {
+            warn!(error = %e, "cannot create topics now; producing will fail until Kafka answers");
+        }
+    });
     let producer = BatchProducer::new(&cfg.kafka)?;
     let gw = accrete_gateway::Gateway::new(&cfg, producer);
     let listener = TcpListener::bind(&cfg.gateway.listen)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.gateway.listen))?;
     let addr = listener.local_addr()?;
+    let stop = stop_on_signal();
+    if let (Some(cert), Some(key)) = (&cfg.gateway.tls_cert, &cfg.gateway.tls_key) {
+        let read = |p: &std::path::PathBuf| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+        let identity = tonic::transport::Identity::from_pem(read(cert)?, read(key)?);
+        info!(%addr, brokers = %cfg.kafka.brokers, tls = true, "gateway up");
+        println!("gateway=https://{addr}");
+        accrete_gateway::serve_tls(listener, gw, cfg.gateway.max_batch_bytes, identity, wait_stop(stop)).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
     info!(%addr, brokers = %cfg.kafka.brokers, topic = %cfg.kafka.events_topic, "gateway up");
     print_address("gateway", addr);
-    let stop = stop_on_signal();
     axum::serve(listener, accrete_gateway::router(gw, cfg.gateway.max_batch_bytes))
         .with_graceful_shutdown(wait_stop(stop))
         .await?;
@@ -189,6 +197,10 @@ pub async fn collect_and_ship(cfg: Config, once: bool) -> anyhow::Result<ExitCod
         gateway: cfg.ship.gateway.clone(),
         token: cfg.ship.token.clone(),
         collector_id: format!("{}@{}", accrete_common::config::current_person(), std::process::id()),
+        ca_cert: match &cfg.ship.ca_cert {
+            Some(p) => Some(std::fs::read(p).with_context(|| format!("reading ship.ca_cert {}", p.display()))?),
+            None => None,
+        },
     };
     let ship = tokio::spawn(shipper.run(stop.clone(), once.then_some(done_rx)));
     let collector = Collector::new(

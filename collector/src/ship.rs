@@ -10,7 +10,7 @@ use accrete_common::proto::PublishRequest;
 use accrete_common::proto::ingest_service_client::IngestServiceClient;
 use tokio::sync::watch;
 use tonic::Code;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use tracing::{error, info, warn};
 
 use crate::spool::Spool;
@@ -20,6 +20,8 @@ pub struct Shipper {
     pub gateway: String,
     pub token: String,
     pub collector_id: String,
+    /// A private CA for an `https://` gateway (PEM); the system roots otherwise.
+    pub ca_cert: Option<Vec<u8>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,10 +40,17 @@ impl Shipper {
         mut shutdown: watch::Receiver<bool>,
         until_drained: Option<watch::Receiver<bool>>,
     ) -> Result<(), ShipError> {
-        let endpoint = Endpoint::from_shared(self.gateway.clone())
+        let mut endpoint = Endpoint::from_shared(self.gateway.clone())
             .map_err(|e| ShipError::BadUrl(self.gateway.clone(), e.to_string()))?
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(60));
+        if self.gateway.starts_with("https://") {
+            let mut tls = ClientTlsConfig::new().with_native_roots();
+            if let Some(ca) = &self.ca_cert {
+                tls = tls.ca_certificate(Certificate::from_pem(ca));
+            }
+            endpoint = endpoint.tls_config(tls).map_err(|e| ShipError::BadUrl(self.gateway.clone(), e.to_string()))?;
+        }
         let channel: Channel = endpoint.connect_lazy();
         let mut client = IngestServiceClient::new(channel).max_encoding_message_size(64 << 20);
         let auth: tonic::metadata::MetadataValue<_> = format!("Bearer {}", self.token)

@@ -111,6 +111,8 @@ pub struct ShipConfig {
     pub token: String,
     /// Bound on the on-disk spool; reading pauses while it is full.
     pub spool_max_bytes: u64,
+    /// For an `https://` gateway with a private CA: the CA certificate (PEM).
+    pub ca_cert: Option<PathBuf>,
 }
 
 impl Default for KafkaConfig {
@@ -156,7 +158,7 @@ impl Default for GatewayConfig {
 
 impl Default for ShipConfig {
     fn default() -> Self {
-        ShipConfig { gateway: String::new(), token: String::new(), spool_max_bytes: 1 << 30 }
+        ShipConfig { gateway: String::new(), token: String::new(), spool_max_bytes: 1 << 30, ca_cert: None }
     }
 }
 

@@ -62,6 +62,24 @@ pub fn router(gateway: Gateway, max_batch_bytes: usize) -> axum::Router {
         .route_service(&format!("/{SERVICE_NAME}/{{*method}}"), svc)
 }
 
+/// The gRPC service over TLS (rustls). Probes use the plain-text port of a
+/// second gateway, or a TCP check: `/healthz` is not served over TLS.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    gateway: Gateway,
+    max_batch_bytes: usize,
+    identity: tonic::transport::Identity,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), tonic::transport::Error> {
+    let svc = IngestServiceServer::new(gateway).max_decoding_message_size(max_batch_bytes);
+    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    tonic::transport::Server::builder()
+        .tls_config(tonic::transport::ServerTlsConfig::new().identity(identity))?
+        .add_service(svc)
+        .serve_with_incoming_shutdown(incoming, shutdown)
+        .await
+}
+
 #[tonic::async_trait]
 impl IngestService for Gateway {
     async fn publish(&self, req: Request<PublishRequest>) -> Result<Response<PublishResponse>, Status> {

@@ -114,7 +114,7 @@ impl BatchProducer {
 
 /// Encodes messages keyed by session id (a plain function: closures that
 /// return borrows do not live well inside `async_trait` bodies).
-pub fn keyed<'a, M: prost::Message>(items: &'a [M], key: fn(&M) -> &String) -> Vec<(&'a str, Vec<u8>)> {
+pub fn keyed<M: prost::Message>(items: &[M], key: fn(&M) -> &String) -> Vec<(&str, Vec<u8>)> {
     items.iter().map(|m| (key(m).as_str(), m.encode_to_vec())).collect()
 }
 

@@ -211,37 +211,6 @@ pub fn person_quarters(db: &str, catalog: &Catalog) -> String {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn statements_stay_in_the_shared_dialect() {
-        let c = Catalog::builtin();
-        let all: Vec<String> = schema("accrete")
-            .into_iter()
-            .chain(views("accrete", &c))
-            .chain([matrix("accrete", &c), person_sessions("accrete", &c), person_quarters("accrete", &c)])
-            .collect();
-        for s in &all {
-            for banned in ["LowCardinality", "DateTime64", "toStartOfWeek", "OVER (", "{", " TTL ", "CODEC"] {
-                assert!(!s.contains(banned), "`{banned}` is not accepted by ClickHouse 18.16:\n{s}");
-            }
-            assert!(s.match_indices("Map(").all(|(i, _)| s[..i].ends_with("array")), "no Map type in 18.16:\n{s}");
-            assert!(s.matches(" JOIN ").count() <= 1, "one JOIN per query:\n{s}");
-        }
-    }
-
-    #[test]
-    fn presence_follows_the_catalog() {
-        let p = presence(&Catalog::builtin());
-        assert!(p.starts_with("toUInt8(countIf(key = 'plan_mode' AND agent_id = '') > 0 AND"));
-        assert!(p.contains("minIf(ordinal, key = 'plan_mode.before' AND agent_id = '')"));
-        assert_eq!(p.matches("toUInt8(").count(), 7);
-        assert!(p.ends_with(" AS p6"));
-    }
-}
-
 /// Every statement of this module with sample values in place of `?`, and
 /// sample rows shaped like the client's inserts: what the dialect check runs
 /// on a current ClickHouse (chdb) and what the integration tests run on 18.16.
@@ -279,4 +248,35 @@ pub fn statements_for_check(db: &str, catalog: &Catalog) -> Vec<String> {
         out.push(format!("SELECT * FROM {db}.{v}"));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_stay_in_the_shared_dialect() {
+        let c = Catalog::builtin();
+        let all: Vec<String> = schema("accrete")
+            .into_iter()
+            .chain(views("accrete", &c))
+            .chain([matrix("accrete", &c), person_sessions("accrete", &c), person_quarters("accrete", &c)])
+            .collect();
+        for s in &all {
+            for banned in ["LowCardinality", "DateTime64", "toStartOfWeek", "OVER (", "{", " TTL ", "CODEC"] {
+                assert!(!s.contains(banned), "`{banned}` is not accepted by ClickHouse 18.16:\n{s}");
+            }
+            assert!(s.match_indices("Map(").all(|(i, _)| s[..i].ends_with("array")), "no Map type in 18.16:\n{s}");
+            assert!(s.matches(" JOIN ").count() <= 1, "one JOIN per query:\n{s}");
+        }
+    }
+
+    #[test]
+    fn presence_follows_the_catalog() {
+        let p = presence(&Catalog::builtin());
+        assert!(p.starts_with("toUInt8(countIf(key = 'plan_mode' AND agent_id = '') > 0 AND"));
+        assert!(p.contains("minIf(ordinal, key = 'plan_mode.before' AND agent_id = '')"));
+        assert_eq!(p.matches("toUInt8(").count(), 7);
+        assert!(p.ends_with(" AS p6"));
+    }
 }
