@@ -6,7 +6,8 @@
 #   scripts/local-stack.sh up       # install, start everything, print gateway=URL api=URL token=...
 #   scripts/local-stack.sh status   # the same lines, and which processes run
 #   scripts/local-stack.sh down [--wipe]
-#   scripts/local-stack.sh stop-role NAME | start-role NAME   # NAME: gateway classify-1 classify-2 aggregate api
+#   scripts/local-stack.sh stop-role NAME | start-role NAME
+#       NAME: gateway classify-1 classify-2 aggregate api, or kafka / clickhouse (the servers)
 #
 # Then collect into it:
 #   accrete collect --gateway "$gateway" --token "$token" --source dev1=$HOME/.claude
@@ -135,8 +136,16 @@ case "${1:-}" in
     "$here/stack/clickhouse.sh" stop ${2:-}
     if [ "${2:-}" = "--wipe" ]; then rm -rf "$procs" "$config"; fi
     ;;
-  stop-role) stop_role "$2" ;;
+  stop-role)
+    case "$2" in
+      kafka | clickhouse) "$here/stack/$2.sh" stop ;;
+      *) stop_role "$2" ;;
+    esac
+    ;;
   start-role)
+    case "$2" in
+      kafka | clickhouse) "$here/stack/$2.sh" start; exit 0 ;;
+    esac
     start_role "$2"
     case "$2" in
       gateway) wait_http gateway "http://127.0.0.1:$gateway_port/healthz" ;;

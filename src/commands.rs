@@ -42,7 +42,9 @@ pub async fn up(cfg: Config) -> anyhow::Result<ExitCode> {
             let board = board.clone();
             Arc::new(move || board.snapshot())
         },
+        auth: Arc::new(accrete_api::Auth::new(&cfg.api.tokens)),
     };
+    accrete_api::warn_if_open(&state.auth, addr);
     let mut api_stop = stop_rx.clone();
     let api = tokio::spawn(accrete_api::serve(listener, state, async move {
         let _ = api_stop.wait_for(|s| *s).await;

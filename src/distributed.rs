@@ -172,7 +172,9 @@ pub async fn api(cfg: Config) -> anyhow::Result<ExitCode> {
             version: accrete_common::VERSION.into(),
             ..Default::default()
         }),
+        auth: Arc::new(accrete_api::Auth::new(&cfg.api.tokens)),
     };
+    accrete_api::warn_if_open(&state.auth, addr);
     info!(%addr, clickhouse = %cfg.clickhouse.url, "api up");
     print_address("api", addr);
     accrete_api::serve(listener, state, wait_stop(stop)).await?;

@@ -4,82 +4,17 @@
 //! restarted mid-run, and the API's matrix compared with `accrete analyze`'s
 //! on the same folders. No mock broker, no fake database.
 
+#[path = "support/stack.rs"]
+mod stack;
 mod support;
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use prost::Message;
+use stack::Stack;
 use support::*;
-
-struct Stack {
-    env: Vec<(String, String)>,
-    addrs: BTreeMap<String, String>,
-    dir: PathBuf,
-}
-
-impl Stack {
-    fn script() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/local-stack.sh")
-    }
-
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("bash").arg(Self::script()).args(args).envs(self.env.iter().cloned()).output().unwrap();
-        assert!(
-            out.status.success(),
-            "local-stack.sh {args:?} failed:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn up() -> Stack {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("stack-{}", std::process::id()));
-        // Ports of our own, so a stack a developer runs is left alone.
-        let base = 20000 + (std::process::id() % 2000) as u16 * 10;
-        let env: Vec<(String, String)> = [
-            ("ACCRETE_STACK_DIR", dir.display().to_string()),
-            ("KAFKA_PORT", (base + 1).to_string()),
-            ("KAFKA_CONTROLLER_PORT", (base + 2).to_string()),
-            ("CLICKHOUSE_HTTP_PORT", (base + 3).to_string()),
-            ("CLICKHOUSE_TCP_PORT", (base + 4).to_string()),
-            ("ACCRETE_GATEWAY_PORT", (base + 5).to_string()),
-            ("ACCRETE_API_PORT", (base + 6).to_string()),
-            ("ACCRETE_BIN", BIN.to_string()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
-        let mut s = Stack { env, addrs: BTreeMap::new(), dir };
-        let started = Instant::now();
-        let out = s.run(&["up"]);
-        eprintln!("local-stack up in {:.1} s", started.elapsed().as_secs_f64());
-        s.addrs = out.lines().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        s
-    }
-
-    fn addr(&self, k: &str) -> &str {
-        &self.addrs[k]
-    }
-
-    fn pid(&self, role: &str) -> u32 {
-        std::fs::read_to_string(self.dir.join("procs").join(format!("{role}.pid"))).unwrap().trim().parse().unwrap()
-    }
-
-    fn log(&self, role: &str) -> String {
-        std::fs::read_to_string(self.dir.join("procs").join(format!("{role}.log"))).unwrap_or_default()
-    }
-}
-
-impl Drop for Stack {
-    fn drop(&mut self) {
-        let _ =
-            Command::new("bash").arg(Self::script()).args(["down", "--wipe"]).envs(self.env.iter().cloned()).status();
-    }
-}
 
 fn collector(stack: &Stack, person_source: &str, spool: &Path) -> Child {
     Command::new(BIN)
@@ -113,7 +48,7 @@ fn distributed_stack_gives_the_embedded_matrix_through_faults() {
     assert!(out.status.success());
     let expected = matrix_map(&serde_json::from_slice(&out.stdout).unwrap());
 
-    let stack = Stack::up();
+    let stack = Stack::up(0);
     let api = stack.addr("api").to_string();
     let spools = tempfile::tempdir().unwrap();
     let started = Instant::now();

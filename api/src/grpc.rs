@@ -1,4 +1,6 @@
-//! The gRPC face of the query API: the same store calls as HTTP.
+//! The gRPC face of the query API: the same store calls, and the same access
+//! rules ([`crate::auth`]), as HTTP. The token comes in the `authorization`
+//! metadata, `Bearer <token>`.
 
 use accrete_common::proto::query_service_server::QueryService;
 use accrete_common::proto::{
@@ -7,7 +9,8 @@ use accrete_common::proto::{
 };
 use tonic::{Request, Response};
 
-use crate::{ApiState, grpc_status};
+use crate::auth::Principal;
+use crate::{ApiState, grpc_access_status};
 
 pub struct QueryGrpc {
     state: ApiState,
@@ -17,12 +20,18 @@ impl QueryGrpc {
     pub fn new(state: ApiState) -> QueryGrpc {
         QueryGrpc { state }
     }
+
+    fn caller<T>(&self, r: &Request<T>) -> Result<Principal, tonic::Status> {
+        let header = r.metadata().get("authorization").map(|v| v.as_bytes());
+        self.state.auth.principal(header).map_err(grpc_access_status)
+    }
 }
 
 #[tonic::async_trait]
 impl QueryService for QueryGrpc {
     async fn get_adoption_matrix(&self, r: Request<MatrixRequest>) -> Result<Response<AdoptionMatrix>, tonic::Status> {
-        self.state.store.adoption_matrix(r.get_ref()).await.map(Response::new).map_err(grpc_status)
+        let who = self.caller(&r)?;
+        self.state.scoped(&who).adoption_matrix(r.into_inner()).await.map(Response::new).map_err(grpc_access_status)
     }
 
     async fn list_practices(&self, _: Request<PracticesRequest>) -> Result<Response<Catalog>, tonic::Status> {
@@ -33,21 +42,26 @@ impl QueryService for QueryGrpc {
         &self,
         r: Request<PersonSessionsRequest>,
     ) -> Result<Response<PersonSessions>, tonic::Status> {
-        self.state.store.person_sessions(r.get_ref()).await.map(Response::new).map_err(grpc_status)
+        let who = self.caller(&r)?;
+        self.state.scoped(&who).person_sessions(r.into_inner()).await.map(Response::new).map_err(grpc_access_status)
     }
 
     async fn get_session(&self, r: Request<SessionRequest>) -> Result<Response<SessionDetail>, tonic::Status> {
-        self.state.store.session(r.get_ref()).await.map(Response::new).map_err(grpc_status)
+        let who = self.caller(&r)?;
+        self.state.scoped(&who).session(r.into_inner()).await.map(Response::new).map_err(grpc_access_status)
     }
 
     async fn get_quarterly_rollups(
         &self,
         r: Request<QuarterlyRequest>,
     ) -> Result<Response<QuarterlyRollups>, tonic::Status> {
-        self.state.store.quarterly(r.get_ref()).await.map(Response::new).map_err(grpc_status)
+        let who = self.caller(&r)?;
+        self.state.scoped(&who).quarterly(r.into_inner()).await.map(Response::new).map_err(grpc_access_status)
     }
 
-    async fn get_status(&self, _: Request<StatusRequest>) -> Result<Response<Status>, tonic::Status> {
+    async fn get_status(&self, r: Request<StatusRequest>) -> Result<Response<Status>, tonic::Status> {
+        let who = self.caller(&r)?;
+        self.state.scoped(&who).require_admin("the collector status").map_err(grpc_access_status)?;
         Ok(Response::new((self.state.status)()))
     }
 }

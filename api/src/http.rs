@@ -1,10 +1,12 @@
-//! JSON over HTTP, for the dashboard, scripts and BI tools.
+//! JSON over HTTP, for the dashboard, scripts and BI tools. Data routes take
+//! `Authorization: Bearer <token>` and answer through [`crate::auth`].
 
 use accrete_aggregator::StoreError;
 use accrete_common::metrics::counter;
 use accrete_common::proto::{MatrixRequest, PersonSessionsRequest, QuarterlyRequest, SessionRequest};
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{MatchedPath, Path, Query, Request, State};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{FromRequestParts, MatchedPath, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +15,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use crate::ApiState;
+use crate::auth::{AccessError, Principal};
 
 pub fn routes(state: ApiState) -> Router {
     Router::new()
@@ -53,7 +56,21 @@ pub struct ApiError(StatusCode, String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.0, Json(serde_json::json!({ "error": self.1 }))).into_response()
+        let mut resp = (self.0, Json(serde_json::json!({ "error": self.1 }))).into_response();
+        if self.0 == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        resp
+    }
+}
+
+impl From<AccessError> for ApiError {
+    fn from(e: AccessError) -> Self {
+        match e {
+            AccessError::Unauthenticated(m) => ApiError(StatusCode::UNAUTHORIZED, m),
+            AccessError::Forbidden(m) => ApiError(StatusCode::FORBIDDEN, m),
+            AccessError::Store(e) => e.into(),
+        }
     }
 }
 
@@ -72,6 +89,25 @@ impl From<StoreError> for ApiError {
 impl From<QueryRejection> for ApiError {
     fn from(e: QueryRejection) -> Self {
         ApiError(StatusCode::BAD_REQUEST, e.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(e: PathRejection) -> Self {
+        ApiError(StatusCode::BAD_REQUEST, e.body_text())
+    }
+}
+
+/// The caller, from `Authorization: Bearer <token>`. Taken first, so a
+/// request without a valid token learns nothing else (401 before 400).
+struct Caller(Principal);
+
+impl FromRequestParts<ApiState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, s: &ApiState) -> Result<Self, ApiError> {
+        let value = parts.headers.get(header::AUTHORIZATION).map(|v| v.as_bytes());
+        Ok(Caller(s.auth.principal(value)?))
     }
 }
 
@@ -114,18 +150,21 @@ struct NoParams {}
 
 async fn matrix(
     State(s): State<ApiState>,
+    Caller(who): Caller,
     q: Result<Query<RangeParams>, QueryRejection>,
 ) -> ApiResult<accrete_common::proto::AdoptionMatrix> {
     let Query(q) = q?;
-    Ok(Json(s.store.adoption_matrix(&MatrixRequest { from: q.from, to: q.to, person: q.person, team: q.team }).await?))
+    let req = MatrixRequest { from: q.from, to: q.to, person: q.person, team: q.team };
+    Ok(Json(s.scoped(&who).adoption_matrix(req).await?))
 }
 
 async fn quarterly(
     State(s): State<ApiState>,
+    Caller(who): Caller,
     q: Result<Query<TeamRange>, QueryRejection>,
 ) -> ApiResult<accrete_common::proto::QuarterlyRollups> {
     let Query(q) = q?;
-    Ok(Json(s.store.quarterly(&QuarterlyRequest { team: q.team, from: q.from, to: q.to }).await?))
+    Ok(Json(s.scoped(&who).quarterly(QuarterlyRequest { team: q.team, from: q.from, to: q.to }).await?))
 }
 
 async fn practices(
@@ -138,9 +177,11 @@ async fn practices(
 
 async fn person_sessions(
     State(s): State<ApiState>,
-    Path(person): Path<String>,
+    Caller(who): Caller,
+    person: Result<Path<String>, PathRejection>,
     q: Result<Query<RangeParams>, QueryRejection>,
 ) -> ApiResult<accrete_common::proto::PersonSessions> {
+    let Path(person) = person?;
     let Query(q) = q?;
     if !q.person.is_empty() || !q.team.is_empty() {
         return Err(ApiError(
@@ -148,28 +189,35 @@ async fn person_sessions(
             "the person is in the path; `person` and `team` are not parameters here".into(),
         ));
     }
-    Ok(Json(s.store.person_sessions(&PersonSessionsRequest { person, from: q.from, to: q.to }).await?))
+    Ok(Json(s.scoped(&who).person_sessions(PersonSessionsRequest { person, from: q.from, to: q.to }).await?))
 }
 
 async fn session(
     State(s): State<ApiState>,
-    Path(id): Path<String>,
+    Caller(who): Caller,
+    id: Result<Path<String>, PathRejection>,
     q: Result<Query<PersonParam>, QueryRejection>,
 ) -> ApiResult<accrete_common::proto::SessionDetail> {
+    let Path(id) = id?;
     let Query(q) = q?;
-    Ok(Json(s.store.session(&SessionRequest { session_id: id, person: q.person }).await?))
+    Ok(Json(s.scoped(&who).session(SessionRequest { session_id: id, person: q.person }).await?))
 }
 
 async fn status(
     State(s): State<ApiState>,
+    Caller(who): Caller,
     q: Result<Query<NoParams>, QueryRejection>,
 ) -> ApiResult<accrete_common::proto::Status> {
+    s.scoped(&who).require_admin("`/v1/status`")?;
     q?;
     Ok(Json((s.status)()))
 }
 
-async fn metrics() -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], accrete_common::metrics::render()).into_response()
+/// Per-person counters: admins only once tokens are configured (Prometheus
+/// sends one with `authorization: {credentials: ...}`).
+async fn metrics(State(s): State<ApiState>, Caller(who): Caller) -> Result<Response, ApiError> {
+    s.scoped(&who).require_admin("`/metrics`")?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], accrete_common::metrics::render()).into_response())
 }
 
 async fn count_requests(req: Request, next: Next) -> Response {

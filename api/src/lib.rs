@@ -1,7 +1,9 @@
 //! The query API: JSON over HTTP for the dashboard and scripts, gRPC for
 //! services, both on one port (gRPC is told apart by its HTTP/2 content type),
-//! plus the dashboard, `/healthz` and `/metrics`.
+//! plus the dashboard, `/healthz` and `/metrics`. Who may see what is
+//! decided in [`auth`], for both.
 
+pub mod auth;
 mod grpc;
 mod http;
 
@@ -11,6 +13,7 @@ use accrete_aggregator::{QueryStore, StoreError};
 use accrete_common::proto::Status;
 use tokio::net::TcpListener;
 
+pub use auth::{AccessError, Auth, Principal};
 pub use grpc::QueryGrpc;
 
 /// Reports collector progress for `/v1/status`.
@@ -20,6 +23,27 @@ pub type StatusFn = Arc<dyn Fn() -> Status + Send + Sync>;
 pub struct ApiState {
     pub store: Arc<dyn QueryStore>,
     pub status: StatusFn,
+    /// The API tokens (`api.tokens`); [`Auth::open`] when none are configured.
+    pub auth: Arc<Auth>,
+}
+
+impl ApiState {
+    /// The store as `who` may see it.
+    pub fn scoped<'a>(&'a self, who: &'a Principal) -> auth::Scoped<'a> {
+        auth::Scoped { store: self.store.as_ref(), who }
+    }
+}
+
+/// Warns when the API answers everyone (no `api.tokens`) on an address other
+/// machines can reach.
+pub fn warn_if_open(auth: &Auth, addr: std::net::SocketAddr) {
+    if auth.is_open() && !addr.ip().is_loopback() {
+        tracing::warn!(
+            %addr,
+            "the query API has no tokens and listens beyond this machine: anyone who can reach it sees every \
+             person's data (add [[api.tokens]] to the configuration)"
+        );
+    }
 }
 
 /// The whole router: HTTP routes, dashboard and the gRPC service.
@@ -38,6 +62,15 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}
+
+/// gRPC status for a refusal or a store error.
+pub fn grpc_access_status(e: AccessError) -> tonic::Status {
+    match e {
+        AccessError::Unauthenticated(m) => tonic::Status::unauthenticated(m),
+        AccessError::Forbidden(m) => tonic::Status::permission_denied(m),
+        AccessError::Store(e) => grpc_status(e),
+    }
 }
 
 /// gRPC status for a store error: the edge is where errors get their codes.

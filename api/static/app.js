@@ -6,10 +6,15 @@
 //   #/sessions/<id>?person=<person>       one session: evidence + timeline
 //
 // Test hooks: body[data-ready] is set to "matrix" | "sessions" | "session" once
-// a view has rendered ("error" / "notfound" otherwise) and removed while a view
-// (re)loads; #matrix tr[data-person] td[data-practice][data-count][data-share],
+// a view has rendered ("error" / "notfound" otherwise, "auth" while the API
+// token form is shown) and removed while a view (re)loads; #matrix tr[data-person] td[data-practice][data-count][data-share],
 // #sessions tr[data-session], #session-detail .evidence-item[data-practice],
-// #timeline .tl-row[data-line][data-agent][data-practices], #status[data-state].
+// #timeline .tl-row[data-line][data-agent][data-practices], #status[data-state],
+// #auth-form #auth-token, #sign-out.
+//
+// API tokens: a server with [[api.tokens]] answers 401 without one. The
+// dashboard then shows a token form, keeps the token in localStorage and sends
+// it as `Authorization: Bearer` on every call; "Sign out" forgets it.
 //
 // All API text is user data: it only ever reaches the DOM via textContent,
 // Text nodes or setAttribute (never innerHTML).
@@ -124,10 +129,24 @@
     constructor(status, message) { super(message); this.status = status; this.name = 'ApiError'; }
   }
 
+  const TOKEN_KEY = 'accrete.apiToken';
+  let memToken = ''; // where localStorage is unavailable
+  function getToken() {
+    try { return localStorage.getItem(TOKEN_KEY) || ''; } catch (_) { return memToken; }
+  }
+  function setToken(t) {
+    memToken = t || '';
+    try { if (t) localStorage.setItem(TOKEN_KEY, t); else localStorage.removeItem(TOKEN_KEY); } catch (_) { /* memory only */ }
+    updateSignOut();
+  }
+
   async function api(path, signal) {
+    const token = getToken();
+    const headers = { Accept: 'application/json' };
+    if (token) headers.Authorization = `Bearer ${token}`;
     let res;
     try {
-      res = await fetch(path, { headers: { Accept: 'application/json' }, cache: 'no-store', signal });
+      res = await fetch(path, { headers, cache: 'no-store', signal });
     } catch (e) {
       if (e && e.name === 'AbortError') throw e;
       throw new ApiError(0, `Cannot reach the Accrete server (${e && e.message ? e.message : e}).`);
@@ -138,6 +157,7 @@
     if (!res.ok) {
       const msg = body && typeof body.error === 'string' && body.error
         ? body.error : `HTTP ${res.status} ${res.statusText || ''}`.trim();
+      if (res.status === 401) showAuth(msg, token);
       throw new ApiError(res.status, msg);
     }
     if (body === null || typeof body !== 'object') throw new ApiError(res.status, `Invalid JSON from ${path}`);
@@ -222,7 +242,7 @@
   class ViewCtx {
     constructor() { this.ac = new AbortController(); this.timers = []; this.dead = false; }
     get signal() { return this.ac.signal; }
-    every(ms, fn) { this.timers.push(setInterval(fn, ms)); }
+    every(ms, fn) { if (!this.dead) this.timers.push(setInterval(fn, ms)); }
     ready(name) { if (!this.dead) document.body.dataset.ready = name; }
     unready() { if (!this.dead) delete document.body.dataset.ready; }
     dispose() { this.dead = true; this.ac.abort(); this.timers.forEach(clearInterval); }
@@ -272,6 +292,53 @@
       app.replaceChildren(errorBox(err, route));
       my.ready('error');
     });
+  }
+
+  // ------------------------------------------------------------ sign in
+
+  /** The token form, in place of the view that got a 401. */
+  function showAuth(msg, refused) {
+    // A token the server no longer knows is forgotten.
+    if (refused && refused === getToken()) setToken('');
+    if ($('#auth-form')) return;
+    if (ctx) ctx.dispose();
+    hideBanner();
+    setCrumbs([{ label: 'Sign in' }]);
+    const input = h('input', {
+      type: 'password', id: 'auth-token', name: 'token', autocomplete: 'off', spellcheck: 'false',
+      required: true, placeholder: 'Paste your API token', 'aria-describedby': 'auth-help',
+    });
+    const form = h('form', { id: 'auth-form', class: 'card auth-card', 'aria-labelledby': 'auth-title' },
+      h('h1', { id: 'auth-title' }, 'API token'),
+      h('p', { id: 'auth-help', class: 'muted' },
+        'This Accrete server answers only with a token. Ask your Accrete admin for one; this browser keeps it until you sign out.'),
+      refused ? h('p', { class: 'auth-error', id: 'auth-error', role: 'alert' }, `That token was not accepted (${msg}).`) : null,
+      h('label', { class: 'field' }, h('span', { class: 'field-label' }, 'Token'), input),
+      h('div', null, h('button', { type: 'submit', class: 'btn primary' }, 'Sign in')));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const t = input.value.trim();
+      if (!t) return;
+      setToken(t);
+      route();
+      pollStatus();
+    });
+    $('#app').replaceChildren(form);
+    document.body.dataset.view = 'auth';
+    document.body.dataset.ready = 'auth';
+    input.focus();
+  }
+
+  function updateSignOut() {
+    const a = $('#sign-out');
+    if (a) a.hidden = !getToken();
+  }
+
+  function signOut(ev) {
+    ev.preventDefault();
+    setToken('');
+    route();
+    pollStatus();
   }
 
   function viewNotFound(r, c, app) {
@@ -812,7 +879,9 @@
       el.dataset.caughtUp = String(caught);
       el.dataset.bytesBehind = String(behind);
     } catch (e) {
-      renderStatus(el, 'error', 'Status unavailable', e.message, null);
+      if (e && e.status === 403) renderStatus(el, 'restricted', 'Status', 'for admins only', null);
+      else if (e && e.status === 401) renderStatus(el, 'error', 'Signed out', 'a token is needed', null);
+      else renderStatus(el, 'error', 'Status unavailable', e.message, null);
       el.dataset.caughtUp = 'false';
       delete el.dataset.bytesBehind;
     } finally {
@@ -844,7 +913,8 @@
           h('td', { class: 'col-num' + (s.lines_invalid ? ' warn' : '') }, fmtInt(s.lines_invalid)),
           h('td', null, s.caught_up ? h('span', { class: 'ok' }, '✓') : h('span', { class: 'warn' }, 'behind')))))));
     } else {
-      panel = h('div', { class: 'status-panel' }, h('p', { class: 'muted small' }, state === 'error' ? sub : 'No sources yet.'));
+      panel = h('div', { class: 'status-panel' }, h('p', { class: 'muted small' },
+        state === 'error' ? sub : state === 'restricted' ? 'Collector status is shown to admins only.' : 'No sources yet.'));
     }
     det.replaceChildren(summary, panel);
   }
@@ -852,6 +922,9 @@
   // ------------------------------------------------------------------ boot
 
   window.addEventListener('hashchange', route);
+  const signOutLink = $('#sign-out');
+  if (signOutLink) signOutLink.addEventListener('click', signOut);
+  updateSignOut();
   route();
   pollStatus();
   setInterval(pollStatus, 5000);

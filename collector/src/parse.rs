@@ -465,4 +465,6 @@ pub fn project_hash(dir: &str) -> String {
 }
 
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod tests;

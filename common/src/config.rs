@@ -47,6 +47,54 @@ pub struct Config {
     pub ship: ShipConfig,
     /// Person -> team, for people whose collector does not name a team.
     pub teams: std::collections::BTreeMap<String, String>,
+    /// Who may query the API (`accrete up` and `accrete api`).
+    pub api: ApiConfig,
+}
+
+/// Access to the query API. No tokens: the API is open to anyone who can
+/// reach the port (fine on 127.0.0.1).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiConfig {
+    /// Bearer tokens, each with a role. Empty: every request is answered as an admin's.
+    pub tokens: Vec<ApiToken>,
+}
+
+/// What a token's holder may see.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Everything, including `/v1/status` and `/metrics`.
+    Admin,
+    /// The rows of their `teams`.
+    Manager,
+    /// Only their own (`person`) rows.
+    Member,
+}
+
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ApiToken {
+    pub token: String,
+    pub role: Role,
+    /// A manager's teams.
+    #[serde(default)]
+    pub teams: Vec<String>,
+    /// A member's own name, as in `--source PERSON=DIR`.
+    #[serde(default)]
+    pub person: String,
+}
+
+/// Keeps the secret out of logs and error messages.
+impl std::fmt::Debug for ApiToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiToken")
+            .field("token", &"<redacted>")
+            .field("role", &self.role)
+            .field("teams", &self.teams)
+            .field("person", &self.person)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -218,6 +266,7 @@ impl Default for Config {
             gateway: GatewayConfig::default(),
             ship: ShipConfig::default(),
             teams: Default::default(),
+            api: ApiConfig::default(),
         }
     }
 }
@@ -331,6 +380,54 @@ impl Config {
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(invalid("log.format", format!("`{}` is not `text` or `json`", self.log.format)));
         }
+        self.api.validate()
+    }
+}
+
+impl ApiConfig {
+    /// Tokens long and unique; each role with exactly the fields it uses, so
+    /// a `teams` on a member cannot be mistaken for a grant.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut seen = HashSet::new();
+        for (i, t) in self.tokens.iter().enumerate() {
+            let key = |field: &str| format!("api.tokens[{i}].{field}");
+            if t.token.chars().count() < 16 {
+                return Err(invalid(&key("token"), "must be at least 16 characters"));
+            }
+            if !t.token.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(invalid(&key("token"), "may only hold visible ASCII characters (no spaces)"));
+            }
+            if !seen.insert(t.token.as_str()) {
+                return Err(invalid(&key("token"), "is the same as an earlier token"));
+            }
+            match t.role {
+                Role::Admin => {
+                    if !t.teams.is_empty() {
+                        return Err(invalid(&key("teams"), "an admin sees every team: leave teams out"));
+                    }
+                    if !t.person.is_empty() {
+                        return Err(invalid(&key("person"), "an admin sees everyone: leave person out"));
+                    }
+                }
+                Role::Manager => {
+                    if t.teams.is_empty() {
+                        return Err(invalid(&key("teams"), "a manager needs at least one team"));
+                    }
+                    if let Some(j) = t.teams.iter().position(|team| team.trim().is_empty()) {
+                        return Err(invalid(&format!("api.tokens[{i}].teams[{j}]"), "must not be empty"));
+                    }
+                    if !t.person.is_empty() {
+                        return Err(invalid(&key("person"), "a manager sees their teams: leave person out"));
+                    }
+                }
+                Role::Member => {
+                    validate_person(&t.person).map_err(|m| invalid(&key("person"), m))?;
+                    if !t.teams.is_empty() {
+                        return Err(invalid(&key("teams"), "a member sees only their own rows: teams is for managers"));
+                    }
+                }
+            }
+        }
         Ok(())
     }
 }
@@ -388,5 +485,70 @@ mod tests {
         c.listen = DEFAULT_LISTEN.into();
         c.collector.batch_max_events = 0;
         assert!(c.validate().unwrap_err().to_string().contains("collector.batch_max_events"));
+    }
+
+    fn token(token: &str, role: Role, teams: &[&str], person: &str) -> ApiToken {
+        ApiToken {
+            token: token.into(),
+            role,
+            teams: teams.iter().map(|t| t.to_string()).collect(),
+            person: person.into(),
+        }
+    }
+
+    #[test]
+    fn api_tokens_are_checked_and_errors_name_the_key() {
+        let ok = [
+            token("admin-token-0123456789", Role::Admin, &[], ""),
+            token("manager-token-0123456789", Role::Manager, &["platform", "web"], ""),
+            token("member-token-0123456789", Role::Member, &[], "ana"),
+        ];
+        let c = Config { api: ApiConfig { tokens: ok.to_vec() }, ..Config::default() };
+        c.validate().unwrap();
+
+        let fails = |t: ApiToken, want: &str| {
+            let mut tokens = ok.to_vec();
+            tokens.push(t);
+            let c = Config { api: ApiConfig { tokens }, ..Config::default() };
+            let e = c.validate().unwrap_err().to_string();
+            assert!(e.contains(want), "`{e}` should name {want}");
+            assert!(!e.contains("0123456789"), "the token stays out of the message: {e}");
+        };
+        fails(token("short", Role::Admin, &[], ""), "api.tokens[3].token");
+        fails(token("with a space 0123456789", Role::Admin, &[], ""), "api.tokens[3].token");
+        fails(token("admin-token-0123456789", Role::Member, &[], "bo"), "api.tokens[3].token");
+        fails(token("manager2-token-0123456789", Role::Manager, &[], ""), "api.tokens[3].teams");
+        fails(token("manager2-token-0123456789", Role::Manager, &["a", ""], ""), "api.tokens[3].teams[1]");
+        fails(token("member2-token-0123456789", Role::Member, &[], ""), "api.tokens[3].person");
+        fails(token("member2-token-0123456789", Role::Member, &[], "no spaces"), "api.tokens[3].person");
+        fails(token("member2-token-0123456789", Role::Member, &["platform"], "bo"), "api.tokens[3].teams");
+        fails(token("admin2-token-0123456789", Role::Admin, &["platform"], ""), "api.tokens[3].teams");
+        assert!(!format!("{:?}", ok[0]).contains("0123456789"), "Debug hides the token");
+    }
+
+    #[test]
+    fn api_tokens_read_from_toml() {
+        let t = tempfile_path("api.toml");
+        std::fs::write(
+            &t,
+            "[[api.tokens]]\ntoken = \"admin-token-0123456789\"\nrole = \"admin\"\n\
+             [[api.tokens]]\ntoken = \"manager-token-0123456789\"\nrole = \"manager\"\nteams = [\"platform\"]\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&t)).unwrap();
+        assert_eq!(c.api.tokens.len(), 2);
+        assert_eq!(
+            (c.api.tokens[1].role, c.api.tokens[1].teams.as_slice()),
+            (Role::Manager, &["platform".to_string()][..])
+        );
+        std::fs::write(&t, "[[api.tokens]]\ntoken = \"admin-token-0123456789\"\nrole = \"root\"\n").unwrap();
+        assert!(Config::load(Some(&t)).is_err(), "unknown roles are refused");
+        std::fs::write(&t, "[api]\ntoken = \"admin-token-0123456789\"\n").unwrap();
+        assert!(Config::load(Some(&t)).unwrap_err().to_string().contains("token"), "unknown keys are refused");
+        let _ = std::fs::remove_file(&t);
+    }
+
+    fn tempfile_path(name: &str) -> PathBuf {
+        std::env::temp_dir().join(format!("accrete-config-test-{}-{name}", std::process::id()))
     }
 }

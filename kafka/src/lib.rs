@@ -162,26 +162,17 @@ impl BatchConsumer {
     /// Waits for one message, then takes what else comes within `wait`.
     /// `None` on shutdown.
     async fn next_raw(&mut self) -> Result<Option<(Vec<Raw>, Checkpoint)>, PipelineError> {
-        let mut out = Vec::new();
-        loop {
-            if *self.shutdown.borrow() {
-                return Ok(None);
-            }
-            let first = tokio::select! {
-                m = self.consumer.recv() => m,
-                _ = self.shutdown.changed() => return Ok(None),
-            };
-            match first {
-                Ok(m) => {
-                    out.push(raw(&m));
-                    break;
-                }
-                Err(e) => {
-                    warn!(error = %e, "kafka consumer error; retrying");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
-            }
+        if *self.shutdown.borrow() {
+            return Ok(None);
         }
+        let first = tokio::select! {
+            m = self.consumer.recv() => m,
+            _ = self.shutdown.changed() => return Ok(None),
+        };
+        // A broker gone away: a consumer that lived through it can stay stuck
+        // after its group session timed out, so the stage starts over with a
+        // fresh one from the committed offsets.
+        let mut out = vec![raw(&first.map_err(|e| transient(format!("consumer: {e}")))?)];
         let deadline = tokio::time::Instant::now() + self.wait;
         while out.len() < self.max {
             match tokio::time::timeout_at(deadline, self.consumer.recv()).await {
