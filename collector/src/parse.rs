@@ -264,6 +264,9 @@ pub struct ParsedLine {
     pub extra_objects: usize,
     /// The line was torn and an object after the tear was read.
     pub recovered: bool,
+    /// The line held numbers beyond f64 or lone surrogate escapes, read as
+    /// null and U+FFFD.
+    pub sanitized: bool,
     /// The `sessionId` the line names (for subagent files beside their session).
     pub session_hint: Option<String>,
 }
@@ -283,27 +286,49 @@ impl Normalizer<'_> {
             }
         };
         self.read_objects(text, ctx, offset, line, bytes.len(), &mut out);
+        if out.events.is_empty()
+            && matches!(&out.error, Some(LineError::InvalidJson(e)) if e.contains("out of range") || e.contains("escape") || e.contains("surrogate") || e.contains("unicode code point"))
+            && let Some(clean) = sanitize(text)
+        {
+            // serde_json refuses numbers beyond f64 and lone UTF-16 surrogate
+            // escapes even where the lenient readers would ignore them: read
+            // the line again with those made harmless.
+            let mut again = ParsedLine { invalid_utf8: out.invalid_utf8, ..Default::default() };
+            self.read_objects(&clean, ctx, offset, line, bytes.len(), &mut again);
+            if !matches!(again.error, Some(LineError::InvalidJson(_))) {
+                again.sanitized = true;
+                out = again;
+            }
+        }
         if out.events.is_empty() && matches!(out.error, Some(LineError::InvalidJson(_))) {
             // A writer that died mid-line leaves a torn prefix, and the next
             // write follows it on the same line. Find the object that starts
             // after the tear and reads cleanly to the end of the line. (`{"`
             // cannot occur inside a JSON string, only where an object starts.)
             let mut from = 1;
-            for _ in 0..MAX_RECOVERY_TRIES {
-                let Some(i) = memchr::memmem::find(&text[from..], b"{\"") else {
-                    break;
-                };
+            let mut tries = 0;
+            while tries < MAX_RECOVERY_TRIES {
+                let Some(i) = memchr::memmem::find(&text[from..], b"{\"") else { break };
                 let start = from + i;
+                from = start + 1;
+                tries += 1;
                 let mut probe = ParsedLine::default();
                 self.read_objects(&text[start..], ctx, offset, line, bytes.len(), &mut probe);
-                if probe.error.is_none() && !probe.events.is_empty() {
+                // In value position (after `:`, `[` or `,`) an object may be
+                // one nested in the torn part (a subagent's user or assistant
+                // message inside a `progress` line): such a message is taken
+                // as a line only if it names its session, as whole lines do.
+                let before = text[..start].iter().rev().find(|b| !b.is_ascii_whitespace());
+                let nested = matches!(before, Some(b':' | b'[' | b','))
+                    && probe.session_hint.is_none()
+                    && probe.events.first().is_some_and(|e| matches!(e.line_type.as_str(), "user" | "assistant"));
+                if probe.error.is_none() && !probe.events.is_empty() && !nested {
                     out.events = probe.events;
                     out.extra_objects = probe.extra_objects;
                     out.session_hint = probe.session_hint;
                     out.recovered = true;
                     break;
                 }
-                from = start + 1;
             }
         }
         out
@@ -434,6 +459,76 @@ impl Normalizer<'_> {
         }
         call
     }
+}
+
+/// Rewrites what serde_json refuses but a lenient reader can live with: lone
+/// UTF-16 surrogate escapes become `\ufffd`, numbers beyond f64 become
+/// `null`. `None` when there is nothing to rewrite.
+fn sanitize(text: &[u8]) -> Option<Vec<u8>> {
+    fn hex4(b: &[u8]) -> Option<u32> {
+        u32::from_str_radix(std::str::from_utf8(b.get(..4)?).ok()?, 16).ok()
+    }
+    let mut out = Vec::with_capacity(text.len());
+    let (mut i, mut in_str, mut changed) = (0, false, false);
+    while i < text.len() {
+        let b = text[i];
+        if in_str {
+            if b == b'\\' && i + 1 < text.len() {
+                if text[i + 1] == b'u'
+                    && let Some(cp) = hex4(&text[i + 2..])
+                {
+                    let paired = (0xD800..0xDC00).contains(&cp)
+                        && text.get(i + 6..i + 8) == Some(&b"\\u"[..])
+                        && hex4(&text[i + 8..]).is_some_and(|lo| (0xDC00..0xE000).contains(&lo));
+                    if paired {
+                        out.extend_from_slice(&text[i..i + 12]);
+                        i += 12;
+                        continue;
+                    }
+                    if (0xD800..0xE000).contains(&cp) {
+                        out.extend_from_slice(b"\\ufffd");
+                        i += 6;
+                        changed = true;
+                        continue;
+                    }
+                }
+                out.extend_from_slice(&text[i..(i + 2).min(text.len())]);
+                i += 2;
+                continue;
+            }
+            in_str = b != b'"';
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_str = true;
+                out.push(b);
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < text.len() && matches!(text[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
+                    i += 1;
+                }
+                let tok = &text[start..i];
+                let finite =
+                    std::str::from_utf8(tok).ok().and_then(|t| t.parse::<f64>().ok()).is_some_and(f64::is_finite);
+                if finite {
+                    out.extend_from_slice(tok);
+                } else {
+                    out.extend_from_slice(b"null");
+                    changed = true;
+                }
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    changed.then_some(out)
 }
 
 /// Finds every `<command-name>/NAME</command-name>` and keeps `NAME`.

@@ -146,3 +146,21 @@ fn project_hash_is_stable_and_opaque() {
     assert_ne!(project_hash("a"), project_hash("b"));
     assert!(!project_hash("-Users-dev1-Work-cli").contains("dev1"));
 }
+
+#[test]
+fn numbers_beyond_f64_and_lone_surrogates_do_not_lose_the_line() {
+    for line in [
+        r#"{"type":"user","timestamp":1e400,"message":{"content":"<command-name>/init</command-name>"}}"#,
+        r#"{"type":"user","message":{"content":"<command-name>/init</command-name> a\ud83d"}}"#,
+        r#"{"type":"user","\ud800":1,"message":{"content":"<command-name>/init</command-name>"}}"#,
+        r#"{"leafUuid":"b3","message":"\ud800","type":"user","x":"<command-name>/init</command-name>","message":{"content":"<command-name>/init</command-name>"}}"#,
+    ] {
+        let p = parse(line);
+        assert_eq!(p.events.len(), 1, "{line}: {:?}", p.error);
+        assert!(p.error.is_none() && p.sanitized, "{line}");
+        assert_eq!(p.events[0].commands, ["init"], "{line}");
+    }
+    // A surrogate pair is left alone.
+    let p = parse(r#"{"type":"user","message":{"content":"ok \ud83d\ude00"}}"#);
+    assert!(p.error.is_none() && !p.sanitized);
+}
