@@ -25,9 +25,13 @@ impl Drop for Gw {
 }
 
 fn start(dir: &Path, tls: Option<(&Path, &Path)>) -> (Gw, String) {
+    start_with(dir, tls, "")
+}
+
+fn start_with(dir: &Path, tls: Option<(&Path, &Path)>, extra: &str) -> (Gw, String) {
     let port = free_port();
     let mut cfg = format!(
-        "[kafka]\nbrokers = \"127.0.0.1:1\"\n[gateway]\nlisten = \"127.0.0.1:{port}\"\n\
+        "[kafka]\nbrokers = \"127.0.0.1:1\"\n[gateway]\nlisten = \"127.0.0.1:{port}\"\n{extra}\n\
          [[gateway.tokens]]\nteam = \"platform\"\ntoken = \"{TOKEN}\"\n"
     );
     if let Some((cert, key)) = tls {
@@ -139,5 +143,42 @@ fn the_gateway_speaks_tls_when_given_a_certificate() {
         if let Ok(mut c) = plain {
             assert!(c.publish(request(Some(TOKEN), vec![event()])).await.is_err());
         }
+    });
+}
+
+/// A message whose field 1 holds arbitrary bytes where an `EventBatch` belongs.
+#[derive(Clone, PartialEq, prost::Message)]
+struct Garbage {
+    #[prost(bytes = "vec", tag = "1")]
+    batch: Vec<u8>,
+}
+
+#[test]
+fn malformed_protobuf_and_floods_are_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let (_gw, addr) = start_with(t.path(), None, "max_batch_events = 5\nrate_limit_events_per_s = 5");
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let channel = Endpoint::from_shared(format!("http://{addr}")).unwrap().connect().await.unwrap();
+        let mut grpc = tonic::client::Grpc::new(channel.clone());
+        grpc.ready().await.unwrap();
+        let mut req = tonic::Request::new(Garbage { batch: vec![0x7a, 0xff, 0xff, 0xff, 0x0f, 1, 2, 3] });
+        req.metadata_mut().insert("authorization", format!("Bearer {TOKEN}").parse().unwrap());
+        let path = tonic::codegen::http::uri::PathAndQuery::from_static("/accrete.v1.IngestService/Publish");
+        let codec = tonic_prost::ProstCodec::<Garbage, accrete_proto::v1::PublishResponse>::default();
+        let err = grpc.unary(req, path, codec).await.unwrap_err();
+        // gRPC's convention for a request that does not parse.
+        assert_eq!(err.code(), Code::Internal, "{err:?}");
+        assert!(err.message().contains("decode") || err.message().contains("buffer"), "{}", err.message());
+
+        // A flood from one token: the bucket holds 10 events (two seconds' worth).
+        let mut c = IngestServiceClient::new(channel);
+        let invalid = || vec![TranscriptEvent { session_id: String::new(), ..event() }; 5];
+        for _ in 0..2 {
+            let err = c.publish(request(Some(TOKEN), invalid())).await.unwrap_err();
+            assert_eq!(err.code(), Code::InvalidArgument, "within the limit: validated");
+        }
+        let err = c.publish(request(Some(TOKEN), invalid())).await.unwrap_err();
+        assert_eq!(err.code(), Code::ResourceExhausted, "{err:?}");
+        assert!(err.message().contains("rate limit of 5 events/s"), "{}", err.message());
     });
 }

@@ -145,6 +145,9 @@ pub struct GatewayConfig {
     pub max_batch_bytes: usize,
     /// Largest events per batch.
     pub max_batch_events: usize,
+    /// Events per second one token may send (a burst of two seconds' worth
+    /// is allowed); more is answered RESOURCE_EXHAUSTED. 0: no limit.
+    pub rate_limit_events_per_s: u64,
     /// Serve TLS (rustls) with this certificate chain and key (PEM).
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
@@ -198,6 +201,7 @@ impl Default for GatewayConfig {
             tokens: Vec::new(),
             max_batch_bytes: 16 << 20,
             max_batch_events: 20_000,
+            rate_limit_events_per_s: 200_000,
             tls_cert: None,
             tls_key: None,
         }

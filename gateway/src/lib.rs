@@ -24,6 +24,40 @@ pub struct Gateway {
     /// token -> team
     tokens: HashMap<String, String>,
     max_events: usize,
+    limits: RateLimits,
+}
+
+/// A token bucket per collector token: floods from one team cannot starve
+/// the others.
+struct RateLimits {
+    per_s: f64,
+    burst: f64,
+    buckets: std::sync::Mutex<HashMap<String, (f64, std::time::Instant)>>,
+}
+
+impl RateLimits {
+    fn new(per_s: u64, max_batch: usize) -> RateLimits {
+        let per_s = per_s as f64;
+        RateLimits { per_s, burst: (2.0 * per_s).max(max_batch as f64), buckets: Default::default() }
+    }
+
+    /// Takes `n` events from the token's bucket, or says how long to wait.
+    fn take(&self, token: &str, n: usize) -> Result<(), f64> {
+        if self.per_s <= 0.0 {
+            return Ok(());
+        }
+        let now = std::time::Instant::now();
+        let mut b = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let (level, last) = b.entry(token.to_string()).or_insert((self.burst, now));
+        *level = (*level + now.duration_since(*last).as_secs_f64() * self.per_s).min(self.burst);
+        *last = now;
+        if *level >= n as f64 {
+            *level -= n as f64;
+            Ok(())
+        } else {
+            Err((n as f64 - *level) / self.per_s)
+        }
+    }
 }
 
 impl Gateway {
@@ -33,10 +67,11 @@ impl Gateway {
             topic: cfg.kafka.events_topic.clone(),
             tokens: cfg.gateway.tokens.iter().map(|t| (t.token.clone(), t.team.clone())).collect(),
             max_events: cfg.gateway.max_batch_events,
+            limits: RateLimits::new(cfg.gateway.rate_limit_events_per_s, cfg.gateway.max_batch_events),
         }
     }
 
-    fn team_of<T>(&self, req: &Request<T>) -> Result<String, Status> {
+    fn team_of<T>(&self, req: &Request<T>) -> Result<(String, String), Status> {
         let header = req
             .metadata()
             .get("authorization")
@@ -46,10 +81,12 @@ impl Gateway {
             .ok()
             .and_then(|h| h.strip_prefix("Bearer "))
             .ok_or_else(|| Status::unauthenticated("`authorization` must be `Bearer <token>`"))?;
-        self.tokens.get(token.trim()).cloned().ok_or_else(|| {
+        let token = token.trim();
+        let team = self.tokens.get(token).cloned().ok_or_else(|| {
             counter("accrete_gateway_auth_failures_total", "Requests refused for a wrong or missing token.", &[]).inc();
             Status::unauthenticated("unknown token")
-        })
+        })?;
+        Ok((team, token.to_string()))
     }
 }
 
@@ -83,7 +120,7 @@ pub async fn serve_tls(
 #[tonic::async_trait]
 impl IngestService for Gateway {
     async fn publish(&self, req: Request<PublishRequest>) -> Result<Response<PublishResponse>, Status> {
-        let team = self.team_of(&req)?;
+        let (team, token) = self.team_of(&req)?;
         let collector = req.get_ref().collector_id.clone();
         let mut events = req.into_inner().batch.map(|b| b.events).unwrap_or_default();
         let rejected = counter("accrete_gateway_batches_rejected_total", "Batches refused as invalid.", &[]);
@@ -93,6 +130,18 @@ impl IngestService for Gateway {
                 "batch of {} events is over the limit of {}",
                 events.len(),
                 self.max_events
+            )));
+        }
+        if let Err(wait_s) = self.limits.take(&token, events.len()) {
+            counter(
+                "accrete_gateway_rate_limited_total",
+                "Batches refused by the per-token rate limit.",
+                &[("team", &team)],
+            )
+            .inc();
+            return Err(Status::resource_exhausted(format!(
+                "rate limit of {} events/s for this token; retry in {:.1} s",
+                self.limits.per_s, wait_s
             )));
         }
         let now =
@@ -127,4 +176,19 @@ impl IngestService for Gateway {
 
 fn truncate(s: &str) -> String {
     s.chars().take(64).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_bucket_refills_at_its_rate() {
+        let r = RateLimits::new(1000, 10);
+        assert!(r.take("a", 2000).is_ok(), "a burst of two seconds");
+        let wait = r.take("a", 500).unwrap_err();
+        assert!(wait > 0.4 && wait <= 0.5, "{wait}");
+        assert!(r.take("b", 500).is_ok(), "tokens have buckets of their own");
+        assert!(RateLimits::new(0, 10).take("a", usize::MAX).is_ok(), "0 is no limit");
+    }
 }
