@@ -27,6 +27,10 @@ set -e
 # One closing line for the whole run, summed over every test binary.
 passed=$(grep -oE '^test result: .* ([0-9]+) passed' "$log" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -oE '; ([0-9]+) failed' "$log" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}')
+if [ -f target/tmp/faults-report.txt ]; then
+  echo "recovery figures (tests/faults.rs):"
+  cat target/tmp/faults-report.txt
+fi
 echo "scripts/test.sh: $(( $(date +%s) - start )) s"
 echo "$passed passed, $failed failed"
 exit "$rc"

@@ -61,8 +61,16 @@ impl Input {
     }
 }
 
+/// Prints a recovery figure, and keeps it in `target/tmp/faults-report.txt`
+/// (scripts/test.sh shows that file at the end of a run).
 fn report(phase: &str, what: &str, d: Duration) {
-    eprintln!("FAULT {phase}: {what} {:.1} s", d.as_secs_f64());
+    use std::io::Write;
+    let line = format!("FAULT {phase}: {what} {:.1} s", d.as_secs_f64());
+    eprintln!("{line}");
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("faults-report.txt");
+    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        let _ = writeln!(f, "{line}");
+    }
 }
 
 fn kill9(pid: u32) {
@@ -77,6 +85,7 @@ fn faults_lose_nothing_and_count_nothing_twice() {
     let out = run(&args);
     assert!(out.status.success());
     let undisturbed = matrix_map(&serde_json::from_slice(&out.stdout).unwrap());
+    let _ = std::fs::remove_file(Path::new(env!("CARGO_TARGET_TMPDIR")).join("faults-report.txt"));
     let stack = Stack::up(1);
 
     // 1. Classifier workers SIGKILLed mid-stream, one then the other, then restarted.
