@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use accrete_common::catalog::{BEFORE_SUFFIX, Catalog};
-use accrete_common::proto::{PersonRow, PracticeRollup, QuarterRollup, QuarterlyRollups, TranscriptEvent};
+use accrete_common::proto::{Evidence, PersonRow, PracticeRollup, QuarterRollup, QuarterlyRollups, TranscriptEvent};
 
 /// The first mark of one key in one file of a session.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +40,33 @@ pub fn practices_present<'m>(catalog: &Catalog, marks: &'m [MarkRow]) -> Vec<(St
         }
     }
     out
+}
+
+/// The evidence of each practice a session shows: the drill-down's teaching material.
+pub fn evidence(catalog: &Catalog, marks: &[MarkRow]) -> Vec<Evidence> {
+    practices_present(catalog, marks)
+        .into_iter()
+        .map(|(practice, m)| Evidence {
+            practice,
+            agent_id: m.agent_id.clone(),
+            line: m.line,
+            timestamp_ms: m.timestamp_ms,
+            evidence: m.evidence.clone(),
+        })
+        .collect()
+}
+
+/// The practices whose evidence is this line of the timeline.
+pub fn practices_at(evidence: &[Evidence], agent_id: &str, line: u64) -> Vec<String> {
+    evidence.iter().filter(|e| e.agent_id == agent_id && e.line == line).map(|e| e.practice.clone()).collect()
+}
+
+/// What an opted-in person shared of an event, as stored for the drill-down.
+pub fn content_json(ev: &TranscriptEvent) -> Option<String> {
+    ev.content.as_ref().map(|c| {
+        let inputs: Vec<&str> = ev.tool_calls.iter().map(|t| t.input_json.as_str()).filter(|s| !s.is_empty()).collect();
+        serde_json::json!({ "text": c.text, "cwd": c.cwd, "tool_inputs": inputs }).to_string()
+    })
 }
 
 /// A one-line, content-free description of an event for the timeline.

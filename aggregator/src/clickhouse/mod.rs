@@ -12,15 +12,15 @@ use accrete_common::catalog::Catalog;
 use accrete_common::config::ClickHouseConfig;
 use accrete_common::pipeline::{Checkpoint, Classified, FileCheckpoint};
 use accrete_common::proto::{
-    AdoptionMatrix, Catalog as CatalogMsg, Evidence, MatrixRequest, PersonSessions, PersonSessionsRequest,
-    SessionDetail, SessionRequest, SessionSummary, TimelineEvent,
+    AdoptionMatrix, Catalog as CatalogMsg, MatrixRequest, PersonSessions, PersonSessionsRequest, SessionDetail,
+    SessionRequest, SessionSummary, TimelineEvent,
 };
 use async_trait::async_trait;
 use clickhouse::{Client, Row};
 use serde::{Deserialize, Serialize};
 use tracing::info;
 
-use crate::rollup::{MarkRow, PersonQuarter, empty_row, practices_present, score_rows, summarize};
+use crate::rollup::{MarkRow, PersonQuarter, content_json, empty_row, evidence, practices_at, score_rows, summarize};
 use crate::sqlite::{MAX_SESSIONS, MAX_TIMELINE, catalog_message};
 use crate::store::{QueryStore, RollupStore, StoreError, time_bounds};
 
@@ -208,11 +208,7 @@ impl RollupStore for ClickHouseStore {
         if !batch.events.is_empty() {
             let mut ins = self.client.insert::<EventRow>("events").await?;
             for ev in &batch.events {
-                let content = ev.content.as_ref().map(|c| {
-                    let inputs: Vec<&str> =
-                        ev.tool_calls.iter().map(|t| t.input_json.as_str()).filter(|s| !s.is_empty()).collect();
-                    serde_json::json!({ "text": c.text, "cwd": c.cwd, "tool_inputs": inputs }).to_string()
-                });
+                let content = content_json(ev);
                 ins.write(&EventRow {
                     person: &ev.person,
                     team: &ev.team,
@@ -327,16 +323,7 @@ impl QueryStore for ClickHouseStore {
                 evidence: m.evidence,
             })
             .collect();
-        let evidence: Vec<Evidence> = practices_present(&self.catalog, &marks)
-            .into_iter()
-            .map(|(p, m)| Evidence {
-                practice: p,
-                agent_id: m.agent_id.clone(),
-                line: m.line,
-                timestamp_ms: m.timestamp_ms,
-                evidence: m.evidence.clone(),
-            })
-            .collect();
+        let evidence = evidence(&self.catalog, &marks);
         let rows: Vec<TimelineRow> = self
             .client
             .query(&sql::session_timeline(&self.db))
@@ -348,11 +335,7 @@ impl QueryStore for ClickHouseStore {
         let timeline = rows
             .into_iter()
             .map(|r| TimelineEvent {
-                practices: evidence
-                    .iter()
-                    .filter(|e| e.agent_id == r.agent_id && e.line == r.line)
-                    .map(|e| e.practice.clone())
-                    .collect(),
+                practices: practices_at(&evidence, &r.agent_id, r.line),
                 agent_id: r.agent_id,
                 line: r.line,
                 timestamp_ms: r.ts_ms,

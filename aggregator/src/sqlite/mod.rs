@@ -12,13 +12,15 @@ use std::sync::{Arc, Mutex};
 use accrete_common::catalog::Catalog;
 use accrete_common::pipeline::{Checkpoint, Classified, FileCheckpoint, FileKey};
 use accrete_common::proto::{
-    AdoptionMatrix, Catalog as CatalogMsg, Evidence, MatrixRequest, PersonSessions, PersonSessionsRequest, Practice,
+    AdoptionMatrix, Catalog as CatalogMsg, MatrixRequest, PersonSessions, PersonSessionsRequest, Practice,
     SessionDetail, SessionRequest, SessionSummary, TimelineEvent,
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::rollup::{MarkRow, PersonQuarter, empty_row, practices_present, score_rows, summarize};
+use crate::rollup::{
+    MarkRow, PersonQuarter, content_json, empty_row, evidence, practices_at, practices_present, score_rows, summarize,
+};
 use crate::store::{QueryStore, RollupStore, StoreError, time_bounds};
 
 /// The most sessions one listing returns, and timeline events one drill-down returns.
@@ -83,11 +85,7 @@ fn apply_batch(c: &mut Connection, catalog: &Catalog, batch: &Classified, cp: &C
         let mut ins = tx.prepare_cached(sql::UPSERT_EVENT)?;
         let mut times = tx.prepare_cached(sql::UPSERT_SESSION_TIMES)?;
         for ev in &batch.events {
-            let content = ev.content.as_ref().map(|c| {
-                let inputs: Vec<&str> =
-                    ev.tool_calls.iter().map(|t| t.input_json.as_str()).filter(|s| !s.is_empty()).collect();
-                serde_json::json!({ "text": c.text, "cwd": c.cwd, "tool_inputs": inputs }).to_string()
-            });
+            let content = content_json(ev);
             ins.execute(params![
                 ev.person,
                 ev.session_id,
@@ -273,17 +271,7 @@ impl QueryStore for SqliteStore {
             };
             let mut sel = c.prepare_cached(sql::SELECT_SESSION_MARKS)?;
             let marks = session_marks(&mut sel, &summary.person, &id)?;
-            let present = practices_present(&catalog, &marks);
-            let evidence: Vec<Evidence> = present
-                .iter()
-                .map(|(p, m)| Evidence {
-                    practice: p.clone(),
-                    agent_id: m.agent_id.clone(),
-                    line: m.line,
-                    timestamp_ms: m.timestamp_ms,
-                    evidence: m.evidence.clone(),
-                })
-                .collect();
+            let evidence = evidence(&catalog, &marks);
             let mut st = c.prepare_cached(sql::SESSION_TIMELINE)?;
             let timeline = st
                 .query_map(params![summary.person, id, MAX_TIMELINE], |r| {
@@ -300,11 +288,7 @@ impl QueryStore for SqliteStore {
                 })?
                 .map(|t| {
                     t.map(|mut t| {
-                        t.practices = evidence
-                            .iter()
-                            .filter(|e| e.agent_id == t.agent_id && e.line == t.line)
-                            .map(|e| e.practice.clone())
-                            .collect();
+                        t.practices = practices_at(&evidence, &t.agent_id, t.line);
                         t
                     })
                 })
