@@ -4,6 +4,7 @@
 mod commands;
 mod distributed;
 mod embedded;
+mod generate;
 mod output;
 
 use std::net::SocketAddr;
@@ -106,9 +107,43 @@ enum Command {
         #[arg(long)]
         listen: Option<SocketAddr>,
     },
+    /// Write realistic transcripts for N people over D days by resampling real ones (for benchmarks).
+    Gen {
+        /// Real transcripts: a folder of `<person>/.claude` homes, or one Claude folder.
+        #[arg(long)]
+        from: PathBuf,
+        /// Where to write `person00000/.claude/...`.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 10)]
+        people: usize,
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// Sessions per person per working day, on average.
+        #[arg(long, default_value_t = 1.5)]
+        sessions_per_day: f64,
+        /// Stop after about this much (e.g. 1G, 200M); 0 for no bound.
+        #[arg(long, default_value = "0", value_parser = parse_size)]
+        max_bytes: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// First day of the period (YYYY-MM-DD).
+        #[arg(long, default_value = "2026-01-05")]
+        start: String,
+    },
     /// Print every ClickHouse statement (sample values bound) as a JSON list, for dialect checks.
     #[command(hide = true)]
     ClickhouseSql,
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    let (num, mult) = match s.trim().to_ascii_uppercase() {
+        t if t.ends_with('G') => (t[..t.len() - 1].to_string(), 1u64 << 30),
+        t if t.ends_with('M') => (t[..t.len() - 1].to_string(), 1 << 20),
+        t if t.ends_with('K') => (t[..t.len() - 1].to_string(), 1 << 10),
+        t => (t, 1),
+    };
+    num.parse::<f64>().map(|n| (n * mult as f64) as u64).map_err(|_| format!("`{s}` is not a size like 1G, 200M"))
 }
 
 fn load_config(path: Option<&std::path::Path>, sources: &SourceArgs) -> anyhow::Result<Config> {
@@ -185,6 +220,20 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             distributed::gateway(cfg).await
         }
         Command::Classify => distributed::classify(Config::load(config)?).await,
+        Command::Gen { from, out, people, days, sessions_per_day, max_bytes, seed, start } => {
+            let start_ms = accrete_common::time::parse_rfc3339_ms(&start)
+                .ok_or_else(|| anyhow::anyhow!("--start `{start}` is not YYYY-MM-DD"))?;
+            let t = std::time::Instant::now();
+            let opts = generate::GenOptions { from, out, people, days, sessions_per_day, max_bytes, seed, start_ms };
+            let (sessions, bytes) = generate::generate(&opts)?;
+            eprintln!(
+                "accrete gen: {sessions} sessions, {:.1} MB for {people} people over {days} days in {} ({:.1} s)",
+                bytes as f64 / 1e6,
+                opts.out.display(),
+                t.elapsed().as_secs_f64()
+            );
+            Ok(std::process::ExitCode::SUCCESS)
+        }
         Command::ClickhouseSql => {
             let cfg = Config::load(config)?;
             let catalog = embedded::load_catalog(&cfg)?;
