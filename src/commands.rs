@@ -115,11 +115,24 @@ pub async fn analyze(cfg: Config, json: bool) -> anyhow::Result<ExitCode> {
         }
     }
     let scratch = tempfile::tempdir().context("creating a scratch folder")?;
-    let store = Arc::new(SqliteStore::open(scratch.path(), catalog.clone())?);
+    // The matrix is all a one-shot run prints: events are not kept one by one.
+    let store = Arc::new(SqliteStore::open_with(scratch.path(), catalog.clone(), false)?);
     let (_stop_tx, stop_rx) = watch::channel(false);
-    run_pipeline(&cfg, catalog, store.clone(), StatusBoard::new(), false, stop_rx).await?;
+    let board = StatusBoard::new();
+    let started = std::time::Instant::now();
+    run_pipeline(&cfg, catalog, store.clone(), board.clone(), false, stop_rx).await?;
+    let took = started.elapsed().as_secs_f64();
     let m = store.adoption_matrix(&MatrixRequest::default()).await?;
     output::print_matrix(&m, json)?;
+    let status = board.snapshot();
+    let (bytes, lines) = status.sources.iter().fold((0, 0), |(b, l), s| (b + s.bytes_read, l + s.lines_read));
+    eprintln!(
+        "accrete: analyzed {:.1} MB, {lines} lines of {} sources in {took:.2} s ({:.0} MB/s, {:.0} lines/s)",
+        bytes as f64 / 1e6,
+        status.sources.len(),
+        bytes as f64 / 1e6 / took,
+        lines as f64 / took
+    );
     Ok(ExitCode::SUCCESS)
 }
 

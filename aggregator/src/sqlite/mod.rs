@@ -31,6 +31,9 @@ pub struct SqliteStore {
     writer: Arc<Mutex<Connection>>,
     reader: Arc<Mutex<Connection>>,
     catalog: Arc<Catalog>,
+    /// Keep every event for the drill-down timeline (off for one-shot runs
+    /// that only print the matrix).
+    timeline: bool,
 }
 
 fn open(path: &Path) -> Result<Connection, StoreError> {
@@ -42,13 +45,24 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
 impl SqliteStore {
     /// Opens (creating if needed) `accrete.db` in `data_dir`.
     pub fn open(data_dir: &Path, catalog: Arc<Catalog>) -> Result<SqliteStore, StoreError> {
+        Self::open_with(data_dir, catalog, true)
+    }
+
+    /// `timeline: false` skips storing events one by one: sessions, marks and
+    /// practices are kept, which is all the matrix needs.
+    pub fn open_with(data_dir: &Path, catalog: Arc<Catalog>, timeline: bool) -> Result<SqliteStore, StoreError> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| StoreError::Internal(format!("cannot create data folder {}: {e}", data_dir.display())))?;
         let path = data_dir.join("accrete.db");
         let writer = open(&path)?;
         writer.execute_batch(sql::SCHEMA)?;
         let reader = open(&path)?;
-        Ok(SqliteStore { writer: Arc::new(Mutex::new(writer)), reader: Arc::new(Mutex::new(reader)), catalog })
+        Ok(SqliteStore {
+            writer: Arc::new(Mutex::new(writer)),
+            reader: Arc::new(Mutex::new(reader)),
+            catalog,
+            timeline,
+        })
     }
 
     async fn with<T: Send + 'static>(
@@ -65,7 +79,13 @@ impl SqliteStore {
     }
 }
 
-fn apply_batch(c: &mut Connection, catalog: &Catalog, batch: &Classified, cp: &Checkpoint) -> Result<(), StoreError> {
+fn apply_batch(
+    c: &mut Connection,
+    catalog: &Catalog,
+    batch: &Classified,
+    cp: &Checkpoint,
+    timeline: bool,
+) -> Result<(), StoreError> {
     let tx = c.transaction()?;
     let mut touched: BTreeSet<(String, String)> = BTreeSet::new();
     for FileKey { person, path } in &cp.resets {
@@ -83,28 +103,46 @@ fn apply_batch(c: &mut Connection, catalog: &Catalog, batch: &Classified, cp: &C
             ensure.execute(params![f.key.person, f.session_id, "", ""])?;
         }
         let mut ins = tx.prepare_cached(sql::UPSERT_EVENT)?;
-        let mut times = tx.prepare_cached(sql::UPSERT_SESSION_TIMES)?;
+        let mut upsert_times = tx.prepare_cached(sql::UPSERT_SESSION_TIMES)?;
+        type SessionAcc<'a> = (&'a str, &'a str, Option<(i64, i64)>, bool);
+        let mut sessions: std::collections::HashMap<(&str, &str), SessionAcc> = Default::default();
         for ev in &batch.events {
-            let content = content_json(ev);
-            ins.execute(params![
-                ev.person,
-                ev.session_id,
-                ev.agent_id,
-                ev.offset as i64,
-                ev.part,
-                ev.line as i64,
-                ev.timestamp_ms,
-                ev.line_type,
-                ev.is_sidechain,
-                summarize(ev),
-                content
-            ])?;
-            if ev.agent_id.is_empty() && ev.timestamp_ms > 0 {
-                times.execute(params![ev.person, ev.session_id, ev.team, ev.project, ev.timestamp_ms])?;
-            } else if ev.agent_id.is_empty() {
-                ensure.execute(params![ev.person, ev.session_id, ev.team, ev.project])?;
+            if timeline {
+                ins.execute(params![
+                    ev.person,
+                    ev.session_id,
+                    ev.agent_id,
+                    ev.offset as i64,
+                    ev.part,
+                    ev.line as i64,
+                    ev.timestamp_ms,
+                    ev.line_type,
+                    ev.is_sidechain,
+                    summarize(ev),
+                    content_json(ev)
+                ])?;
             }
-            touched.insert((ev.person.clone(), ev.session_id.clone()));
+            // Session rows are updated once per batch, not once per event.
+            let s = sessions.entry((&ev.person, &ev.session_id)).or_insert((&ev.team, &ev.project, None, false));
+            if ev.agent_id.is_empty() {
+                s.3 = true;
+                if ev.timestamp_ms > 0 {
+                    let t = ev.timestamp_ms;
+                    s.2 = Some(s.2.map_or((t, t), |(lo, hi): (i64, i64)| (lo.min(t), hi.max(t))));
+                }
+            }
+        }
+        for ((person, session), (team, project, times, own)) in &sessions {
+            match (own, times) {
+                (true, Some((lo, hi))) => {
+                    upsert_times.execute(params![person, session, team, project, lo, hi])?;
+                }
+                (true, None) => {
+                    ensure.execute(params![person, session, team, project])?;
+                }
+                _ => {}
+            }
+            touched.insert((person.to_string(), session.to_string()));
         }
         let mut mark = tx.prepare_cached(sql::UPSERT_MARK)?;
         for m in &batch.marks {
@@ -129,7 +167,9 @@ fn apply_batch(c: &mut Connection, catalog: &Catalog, batch: &Classified, cp: &C
             for (practice, _) in practices_present(catalog, &marks) {
                 add.execute(params![person, session, practice])?;
             }
-            recount.execute(params![person, session])?;
+            if timeline {
+                recount.execute(params![person, session])?;
+            }
         }
         let mut file = tx.prepare_cached(sql::UPSERT_FILE)?;
         for f in &cp.files {
@@ -181,7 +221,8 @@ impl RollupStore for SqliteStore {
     async fn apply(&self, batch: Arc<Classified>, checkpoint: &Checkpoint) -> Result<(), StoreError> {
         let catalog = self.catalog.clone();
         let cp = checkpoint.clone();
-        Self::with(&self.writer, move |c| apply_batch(c, &catalog, &batch, &cp)).await
+        let timeline = self.timeline;
+        Self::with(&self.writer, move |c| apply_batch(c, &catalog, &batch, &cp, timeline)).await
     }
 
     async fn checkpoints(&self) -> Result<Vec<FileCheckpoint>, StoreError> {

@@ -67,7 +67,7 @@ INSERT INTO sessions (person, session_id, team, project) VALUES (?1, ?2, ?3, ?4)
 ON CONFLICT (person, session_id) DO NOTHING";
 
 pub const UPSERT_SESSION_TIMES: &str = "
-INSERT INTO sessions (person, session_id, team, project, started_ms, ended_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+INSERT INTO sessions (person, session_id, team, project, started_ms, ended_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
 ON CONFLICT (person, session_id) DO UPDATE SET
     team = excluded.team, project = excluded.project,
     started_ms = min(coalesce(started_ms, excluded.started_ms), excluded.started_ms),
