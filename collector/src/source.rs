@@ -68,8 +68,11 @@ impl Collector {
         P: Publisher<EventBatch> + Clone + 'static,
     {
         let mut tasks = tokio::task::JoinSet::new();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let slots = Arc::new(tokio::sync::Semaphore::new(cores));
         for source in self.sources {
             let task = SourceTask {
+                slots: slots.clone(),
                 counters: self.board.register(&source.person, &source.path.display().to_string()),
                 checkpoints: self
                     .checkpoints
@@ -93,6 +96,7 @@ impl Collector {
 }
 
 struct SourceTask {
+    slots: Arc<tokio::sync::Semaphore>,
     source: SourceConfig,
     catalog: Arc<Catalog>,
     options: CollectorOptions,
@@ -141,12 +145,11 @@ impl SourceTask {
     /// One pass: find files, read what is new, hand it on. File reading is
     /// blocking work, so the pass runs on the blocking pool.
     async fn pass<P: Publisher<EventBatch> + Clone + 'static>(mut self, publisher: P) -> Result<Self, CollectorError> {
+        // Passes of all sources share the cores: at most one per core at a time.
+        let _slot = self.slots.clone().acquire_owned().await.map_err(|e| CollectorError::Task(e.to_string()))?;
         let handle = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
-            let mut flush = |env: Envelope<EventBatch>| -> io::Result<()> {
-                handle.block_on(publisher.publish(env)).map_err(io::Error::other)
-            };
-            let r = self.pass_blocking(&mut flush);
+            let r = self.pass_blocking(&publisher, &handle);
             (self, r)
         })
         .await
@@ -160,19 +163,15 @@ impl SourceTask {
         })
     }
 
-    fn pass_blocking(&mut self, flush: &mut dyn FnMut(Envelope<EventBatch>) -> io::Result<()>) -> io::Result<()> {
+    /// Reads every file with news; files are shared out to one worker
+    /// thread per core (a file is always read by one worker, in order).
+    fn pass_blocking<P: Publisher<EventBatch>>(
+        &mut self,
+        publisher: &P,
+        handle: &tokio::runtime::Handle,
+    ) -> io::Result<()> {
         self.discover();
-        let normalizer = Normalizer { catalog: &self.catalog, share_content: self.options.share_content };
-        let cfg = &self.options.config;
-        let mut rc = ReadCtx {
-            normalizer: &normalizer,
-            counters: &self.counters,
-            max_line_bytes: cfg.max_line_bytes,
-            batch_max_events: cfg.batch_max_events,
-            tail_grace: Some(if self.options.follow { Duration::from_secs(2) } else { Duration::ZERO }),
-            flush,
-        };
-        let mut batch = BatchBuilder::default();
+        let mut todo: Vec<&mut TrackedFile> = Vec::new();
         for f in self.files.values_mut() {
             let size = std::fs::metadata(&f.abs).map(|m| m.len()).unwrap_or(0);
             if f.deleted && size == 0 {
@@ -181,18 +180,56 @@ impl SourceTask {
             if f.file_id != 0 && !f.has_news(size) && !f.deleted {
                 continue;
             }
-            if let Err(e) = f.read_new(&mut batch, &mut rc) {
-                if e.get_ref().is_some_and(|i| i.is::<PipelineError>()) {
-                    return Err(e);
+            todo.push(f);
+        }
+        // Big files first, so no worker is left with the largest one at the end.
+        todo.sort_by_key(|f| std::cmp::Reverse(std::fs::metadata(&f.abs).map(|m| m.len()).unwrap_or(0)));
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(todo.len()).max(1);
+        let queue = std::sync::Mutex::new(todo.into_iter());
+        let normalizer = Normalizer { catalog: &self.catalog, share_content: self.options.share_content };
+        let cfg = &self.options.config;
+        let (counters, board, person) = (&self.counters, &self.board, &self.source.person);
+        let tail_grace = Some(if self.options.follow { Duration::from_secs(2) } else { Duration::ZERO });
+        let work = || -> io::Result<()> {
+            let mut flush = |env: Envelope<EventBatch>| -> io::Result<()> {
+                handle.block_on(publisher.publish(env)).map_err(io::Error::other)
+            };
+            let mut rc = ReadCtx {
+                normalizer: &normalizer,
+                counters,
+                max_line_bytes: cfg.max_line_bytes,
+                batch_max_events: cfg.batch_max_events,
+                tail_grace,
+                flush: &mut flush,
+            };
+            let mut batch = BatchBuilder::default();
+            loop {
+                let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+                let Some(f) = next else { break };
+                if let Err(e) = f.read_new(&mut batch, &mut rc) {
+                    if e.get_ref().is_some_and(|i| i.is::<PipelineError>()) {
+                        return Err(e);
+                    }
+                    warn!(path = %f.abs.display(), error = %e, "cannot read transcript; will retry");
                 }
-                warn!(path = %f.abs.display(), error = %e, "cannot read transcript; will retry");
+                board.observed(person, &f.key.path, f.size, f.offset, f.partial);
             }
-            self.board.observed(&self.source.person, &f.key.path, f.size, f.offset, f.partial);
-        }
-        if !batch.is_empty() {
-            (rc.flush)(batch.take())?;
-        }
-        Ok(())
+            if !batch.is_empty() {
+                (rc.flush)(batch.take())?;
+            }
+            Ok(())
+        };
+        std::thread::scope(|scope| {
+            let threads: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
+            let mut result = work();
+            for t in threads {
+                let r = t.join().unwrap_or_else(|_| Err(io::Error::other("collector worker panicked")));
+                if result.is_ok() {
+                    result = r;
+                }
+            }
+            result
+        })
     }
 
     /// Adds transcripts not seen before.
