@@ -291,7 +291,9 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
 /// refuses (too many watches): the periodic rescan still finds everything.
 fn watch_folder(root: &Path, wake: Arc<Notify>) -> Option<notify::RecommendedWatcher> {
     let mut w = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-        if res.is_ok() {
+        // Opening and closing files and folders is what a pass itself does:
+        // waking on those would make the collector chase its own tail.
+        if res.is_ok_and(|e| !matches!(e.kind, notify::EventKind::Access(_))) {
             wake.notify_one();
         }
     })
