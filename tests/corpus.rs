@@ -50,7 +50,7 @@ fn up_serves_the_oracle_matrix_and_a_killed_restart_gives_the_same() {
         s["sources"].as_array().unwrap().iter().map(|x| x["bytes_read"].as_u64().unwrap()).sum::<u64>() > 0
     });
     let status = up.json("/v1/status");
-    support::unsafe_kill(up.child.id(), "KILL");
+    support::send_signal(up.child.id(), "KILL");
     drop(up);
     let read_before_kill: u64 =
         status["sources"].as_array().unwrap().iter().map(|x| x["bytes_read"].as_u64().unwrap()).sum();

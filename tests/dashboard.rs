@@ -66,12 +66,15 @@ fn dashboard_renders_matrix_sessions_and_drill_down_in_chromium() {
     for p in matrix["people"].as_array().unwrap() {
         let person = p["person"].as_str().unwrap();
         assert!(dom.contains(&format!("data-person=\"{person}\"")), "row for {person}");
+        // The person's own committing_work cell (it links to their sessions) shows the API's count.
         let commits = p["practices"]["committing_work"].as_u64().unwrap();
-        let cell = format!("data-practice=\"committing_work\" data-count=\"{commits}\"");
-        let alt = format!("data-count=\"{commits}\"");
-        assert!(dom.contains(&cell) || dom.contains(&alt), "committing_work cell of {person}");
+        let link = format!("data-href=\"#/people/{person}?practice=committing_work\"");
+        let at = dom.find(&link).unwrap_or_else(|| panic!("no committing_work cell for {person}"));
+        let cell = &dom[dom[..at].rfind("<td").unwrap()..at];
+        assert!(cell.contains(&format!("data-count=\"{commits}\"")), "committing_work cell of {person}: {cell}");
         if p["power_user"] == true {
-            assert!(dom.contains("power-user"), "power users are highlighted");
+            let row = format!("<tr class=\"power-user\" data-person=\"{person}\"");
+            assert!(dom.contains(&row), "power user {person} is highlighted");
         }
     }
 

@@ -8,26 +8,12 @@
 mod stack;
 mod support;
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use prost::Message;
 use stack::Stack;
 use support::*;
-
-fn collector(stack: &Stack, person_source: &str, spool: &Path) -> Child {
-    Command::new(BIN)
-        .args(["collect", "--once", "--gateway", stack.addr("gateway"), "--token", stack.addr("token"), "--data-dir"])
-        .arg(spool)
-        .args(["--source", person_source])
-        .env("RUST_LOG", "info")
-        .env("ACCRETE__COLLECTOR__BATCH_MAX_EVENTS", "500")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(spool.with_extension("log")).unwrap())
-        .spawn()
-        .unwrap()
-}
 
 fn kcat_first(brokers: &str, topic: &str) -> Option<Vec<u8>> {
     let out = Command::new("kcat")
@@ -56,13 +42,13 @@ fn distributed_stack_gives_the_embedded_matrix_through_faults() {
         .chunks(2)
         .map(|pair| {
             let person = pair[1].split('=').next().unwrap();
-            collector(&stack, &pair[1], &spools.path().join(person))
+            stack.collector(pair, &spools.path().join(person), true, &[])
         })
         .collect();
 
     // Faults while the collectors send: a classifier worker dies hard, and the gateway restarts.
     std::thread::sleep(Duration::from_millis(1500));
-    unsafe_kill(stack.pid("classify-1"), "KILL");
+    send_signal(stack.pid("classify-1"), "KILL");
     stack.run(&["stop-role", "gateway"]);
     std::thread::sleep(Duration::from_secs(2));
     stack.run(&["start-role", "gateway"]);

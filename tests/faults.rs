@@ -74,7 +74,7 @@ fn report(phase: &str, what: &str, d: Duration) {
 }
 
 fn kill9(pid: u32) {
-    unsafe_kill(pid, "KILL");
+    send_signal(pid, "KILL");
 }
 
 #[test]
@@ -207,7 +207,7 @@ fn faults_lose_nothing_and_count_nothing_twice() {
             std::fs::copy(from, to).unwrap();
             if i == files.len() / 2 {
                 // Half-way: the collector stops and starts again; the spool survives.
-                unsafe_kill(c.id(), "TERM");
+                send_signal(c.id(), "TERM");
                 let _ = c.wait();
                 c = stack.collector(&sources, &input.spool(), false, &[]);
             }

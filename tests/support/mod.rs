@@ -129,7 +129,7 @@ impl Up {
     }
 
     pub fn stop(mut self) {
-        unsafe_kill(self.child.id(), "TERM");
+        send_signal(self.child.id(), "TERM");
         let _ = self.child.wait();
     }
 }
@@ -141,7 +141,7 @@ impl Drop for Up {
     }
 }
 
-pub fn unsafe_kill(pid: u32, signal: &str) {
+pub fn send_signal(pid: u32, signal: &str) {
     let _ = Command::new("kill").arg(format!("-{signal}")).arg(pid.to_string()).status();
 }
 

@@ -182,11 +182,17 @@ impl ClickHouseStore {
         from: Option<i64>,
         to: Option<i64>,
         person: &str,
-        team: &str,
+        session_id: &str,
         limit: u64,
     ) -> Result<Vec<SessionSummary>, StoreError> {
         let q = self.client.query(&sql::person_sessions(&self.db, &self.catalog));
-        let rows: Vec<SessionRow> = bind_filter(q, from, to, person, team).bind(person).bind(limit).fetch_all().await?;
+        let rows: Vec<SessionRow> = bind_filter(q, from, to, person, "")
+            .bind(session_id)
+            .bind(session_id)
+            .bind(person)
+            .bind(limit)
+            .fetch_all()
+            .await?;
         Ok(rows.into_iter().map(|r| self.summary(r)).collect())
     }
 }
@@ -305,10 +311,10 @@ impl QueryStore for ClickHouseStore {
             req.person.clone()
         };
         let summary = self
-            .sessions(None, None, &person, "", MAX_SESSIONS as u64)
+            .sessions(None, None, &person, &req.session_id, 1)
             .await?
             .into_iter()
-            .find(|s| s.session_id == req.session_id)
+            .next()
             .ok_or_else(|| StoreError::NotFound(format!("no session `{}`", req.session_id)))?;
         let marks: Vec<MarkFetch> =
             self.client.query(&sql::session_marks(&self.db)).bind(&person).bind(&req.session_id).fetch_all().await?;

@@ -159,7 +159,8 @@ pub fn matrix(db: &str, catalog: &Catalog) -> String {
     )
 }
 
-/// One person's sessions, newest first. Binds FILTER, then person, then a limit.
+/// One person's sessions, newest first (or the one with a given id). Binds
+/// FILTER, the session id twice (`''` for all), then person, then a limit.
 pub fn person_sessions(db: &str, catalog: &Catalog) -> String {
     format!(
         "SELECT session_id, person, team, project, started_ms, ended_ms, events, {cols} AS present
@@ -168,7 +169,7 @@ pub fn person_sessions(db: &str, catalog: &Catalog) -> String {
              GROUP BY person, session_id
          ) AS m USING (person, session_id)
          ORDER BY started_ms DESC, session_id LIMIT ?",
-        s = sessions_subquery(db, FILTER),
+        s = sessions_subquery(db, &format!("{FILTER} AND (? = '' OR session_id = ?)")),
         p = presence(catalog),
         cols = columns(catalog, "")
     )
@@ -239,7 +240,8 @@ pub fn statements_for_check(db: &str, catalog: &Catalog) -> Vec<String> {
          ('dev1', 'eng', 's1', '', 'plan_mode.before', 30721, 3, 1769271653451, 'tool_use Edit')"
     ));
     out.push(fill(&matrix(db, catalog), &[&filter[..], &["''", "''"]].concat()));
-    out.push(fill(&person_sessions(db, catalog), &[&person_filter[..], &["'dev1'", "100"]].concat()));
+    out.push(fill(&person_sessions(db, catalog), &[&person_filter[..], &["''", "''", "'dev1'", "100"]].concat()));
+    out.push(fill(&person_sessions(db, catalog), &[&person_filter[..], &["'s1'", "'s1'", "'dev1'", "1"]].concat()));
     out.push(fill(&session_people(db), &["'s1'"]));
     out.push(fill(&session_marks(db), &["'dev1'", "'s1'"]));
     out.push(fill(&session_timeline(db), &["'dev1'", "'s1'", "100"]));
