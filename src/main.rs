@@ -16,9 +16,9 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Parser)]
 #[command(name = "accrete", version, about = "Which AI-coding practices your engineers use, and who can teach them")]
 struct Cli {
-    /// A TOML config file (also `ACCRETE_CONFIG`); `ACCRETE__*` variables override it.
-    #[arg(long, global = true, env = "ACCRETE_CONFIG")]
-    config: Option<PathBuf>,
+    /// TOML config files, comma-separated, later ones winning (also `ACCRETE_CONFIG`); `ACCRETE__*` variables override them.
+    #[arg(long, global = true, env = "ACCRETE_CONFIG", value_delimiter = ',')]
+    config: Vec<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -131,6 +131,8 @@ enum Command {
         #[arg(long, default_value = "2026-01-05")]
         start: String,
     },
+    /// Load and check the configuration; print it as TOML with secrets redacted.
+    CheckConfig,
     /// Print every ClickHouse statement (sample values bound) as a JSON list, for dialect checks.
     #[command(hide = true)]
     ClickhouseSql,
@@ -146,7 +148,7 @@ fn parse_size(s: &str) -> Result<u64, String> {
     num.parse::<f64>().map(|n| (n * mult as f64) as u64).map_err(|_| format!("`{s}` is not a size like 1G, 200M"))
 }
 
-fn load_config(path: Option<&std::path::Path>, sources: &SourceArgs) -> anyhow::Result<Config> {
+fn load_config(path: &[PathBuf], sources: &SourceArgs) -> anyhow::Result<Config> {
     let mut cfg = Config::load(path)?;
     if !sources.sources.is_empty() {
         cfg.sources = sources.sources.clone();
@@ -177,7 +179,7 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
-    let config = cli.config.as_deref();
+    let config = cli.config.as_slice();
     match cli.command {
         Command::Up { sources, data_dir, listen } => {
             let mut cfg = load_config(config, &sources)?;
@@ -239,6 +241,13 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let catalog = embedded::load_catalog(&cfg)?;
             let stmts = accrete_aggregator::clickhouse::sql::statements_for_check(&cfg.clickhouse.database, &catalog);
             println!("{}", serde_json::to_string_pretty(&stmts)?);
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::CheckConfig => {
+            let cfg = Config::load(config)?;
+            cfg.validate()?;
+            print!("{}", cfg.to_redacted_toml());
+            eprintln!("accrete: configuration ok");
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Aggregate => distributed::aggregate(Config::load(config)?).await,

@@ -49,6 +49,36 @@ pub struct Config {
     pub teams: std::collections::BTreeMap<String, String>,
     /// Who may query the API (`accrete up` and `accrete api`).
     pub api: ApiConfig,
+    /// Health, metrics and trace export of the service roles.
+    pub telemetry: TelemetryConfig,
+}
+
+/// What operators watch: an admin port for probes and Prometheus, and
+/// OpenTelemetry export of traces and metrics.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelemetryConfig {
+    /// Serve `/healthz`, `/readyz` and `/metrics` here, without auth (e.g.
+    /// `0.0.0.0:9464` in a pod). Empty: no admin port.
+    pub admin_listen: String,
+    /// OTLP/gRPC endpoint for traces and metrics, e.g. `http://otel-collector:4317`.
+    /// Empty: nothing is exported.
+    pub otlp_endpoint: String,
+    /// Share of traces kept when exporting (0 to 1); a parent's decision is followed.
+    pub trace_sample_ratio: f64,
+    /// How often metrics are pushed over OTLP.
+    pub metrics_interval_ms: u64,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        TelemetryConfig {
+            admin_listen: String::new(),
+            otlp_endpoint: String::new(),
+            trace_sample_ratio: 1.0,
+            metrics_interval_ms: 10_000,
+        }
+    }
 }
 
 /// Access to the query API. No tokens: the API is open to anyone who can
@@ -271,6 +301,7 @@ impl Default for Config {
             ship: ShipConfig::default(),
             teams: Default::default(),
             api: ApiConfig::default(),
+            telemetry: TelemetryConfig::default(),
         }
     }
 }
@@ -319,11 +350,13 @@ pub fn current_person() -> String {
 }
 
 impl Config {
-    /// Defaults, then `file` (if any), then `ACCRETE__*` environment variables.
-    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+    /// Defaults, then each of `files` in order (a later one wins, so a
+    /// secret file can sit beside a shared one), then `ACCRETE__*`
+    /// environment variables.
+    pub fn load<P: AsRef<Path>>(files: &[P]) -> Result<Config, ConfigError> {
         let mut b = config::Config::builder().add_source(config::Config::try_from(&Config::default())?);
-        if let Some(f) = file {
-            b = b.add_source(config::File::from(f).format(config::FileFormat::Toml).required(true));
+        for f in files {
+            b = b.add_source(config::File::from(f.as_ref()).format(config::FileFormat::Toml).required(true));
         }
         b = b.add_source(
             config::Environment::with_prefix("ACCRETE").prefix_separator("__").separator("__").try_parsing(true),
@@ -384,7 +417,55 @@ impl Config {
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(invalid("log.format", format!("`{}` is not `text` or `json`", self.log.format)));
         }
+        self.telemetry.validate()?;
         self.api.validate()
+    }
+
+    /// The effective configuration as TOML, with every token and password
+    /// replaced, for `accrete check-config`.
+    pub fn to_redacted_toml(&self) -> String {
+        fn redact(v: &mut toml::Value) {
+            match v {
+                toml::Value::Table(t) => {
+                    for (k, v) in t.iter_mut() {
+                        if matches!(k.as_str(), "token" | "password") && v.as_str().is_some_and(|s| !s.is_empty()) {
+                            *v = toml::Value::String("<redacted>".into());
+                        } else {
+                            redact(v);
+                        }
+                    }
+                }
+                toml::Value::Array(a) => a.iter_mut().for_each(redact),
+                _ => {}
+            }
+        }
+        let mut v = toml::Value::try_from(self).expect("config serializes");
+        redact(&mut v);
+        toml::to_string(&v).expect("config serializes")
+    }
+}
+
+impl TelemetryConfig {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !self.admin_listen.is_empty() {
+            self.admin_listen.parse::<SocketAddr>().map_err(|e| {
+                invalid(
+                    "telemetry.admin_listen",
+                    format!("`{}` is not an address like 0.0.0.0:9464: {e}", self.admin_listen),
+                )
+            })?;
+        }
+        let e = &self.otlp_endpoint;
+        if !e.is_empty() && !(e.starts_with("http://") || e.starts_with("https://")) {
+            return Err(invalid("telemetry.otlp_endpoint", format!("`{e}` is not an http:// or https:// URL")));
+        }
+        if !(0.0..=1.0).contains(&self.trace_sample_ratio) {
+            return Err(invalid("telemetry.trace_sample_ratio", "must be between 0 and 1"));
+        }
+        if self.metrics_interval_ms < 100 {
+            return Err(invalid("telemetry.metrics_interval_ms", "must be at least 100"));
+        }
+        Ok(())
     }
 }
 
@@ -539,17 +620,46 @@ mod tests {
              [[api.tokens]]\ntoken = \"manager-token-0123456789\"\nrole = \"manager\"\nteams = [\"platform\"]\n",
         )
         .unwrap();
-        let c = Config::load(Some(&t)).unwrap();
+        let c = Config::load(&[&t]).unwrap();
         assert_eq!(c.api.tokens.len(), 2);
         assert_eq!(
             (c.api.tokens[1].role, c.api.tokens[1].teams.as_slice()),
             (Role::Manager, &["platform".to_string()][..])
         );
         std::fs::write(&t, "[[api.tokens]]\ntoken = \"admin-token-0123456789\"\nrole = \"root\"\n").unwrap();
-        assert!(Config::load(Some(&t)).is_err(), "unknown roles are refused");
+        assert!(Config::load(&[&t]).is_err(), "unknown roles are refused");
         std::fs::write(&t, "[api]\ntoken = \"admin-token-0123456789\"\n").unwrap();
-        assert!(Config::load(Some(&t)).unwrap_err().to_string().contains("token"), "unknown keys are refused");
+        assert!(Config::load(&[&t]).unwrap_err().to_string().contains("token"), "unknown keys are refused");
         let _ = std::fs::remove_file(&t);
+    }
+
+    #[test]
+    fn later_files_win_and_secrets_are_redacted() {
+        let (a, b) = (tempfile_path("a.toml"), tempfile_path("b.toml"));
+        std::fs::write(&a, "listen = \"0.0.0.0:7430\"\n[clickhouse]\nurl = \"http://ch:8123\"\n").unwrap();
+        std::fs::write(&b, "[clickhouse]\npassword = \"s3cret-pass\"\n[[gateway.tokens]]\nteam = \"t\"\ntoken = \"team-token-0123456789\"\n").unwrap();
+        let c = Config::load(&[&a, &b]).unwrap();
+        assert_eq!(
+            (c.listen.as_str(), c.clickhouse.url.as_str(), c.clickhouse.password.as_str()),
+            ("0.0.0.0:7430", "http://ch:8123", "s3cret-pass")
+        );
+        let shown = c.to_redacted_toml();
+        assert!(!shown.contains("s3cret") && !shown.contains("0123456789"), "{shown}");
+        assert!(shown.contains("http://ch:8123"));
+        let _ = (std::fs::remove_file(&a), std::fs::remove_file(&b));
+    }
+
+    #[test]
+    fn telemetry_is_checked() {
+        let mut c = Config::default();
+        c.telemetry.admin_listen = "nope".into();
+        assert!(c.validate().unwrap_err().to_string().contains("telemetry.admin_listen"));
+        c.telemetry.admin_listen = "0.0.0.0:9464".into();
+        c.telemetry.otlp_endpoint = "collector:4317".into();
+        assert!(c.validate().unwrap_err().to_string().contains("telemetry.otlp_endpoint"));
+        c.telemetry.otlp_endpoint = "http://collector:4317".into();
+        c.telemetry.trace_sample_ratio = 1.5;
+        assert!(c.validate().unwrap_err().to_string().contains("trace_sample_ratio"));
     }
 
     fn tempfile_path(name: &str) -> PathBuf {
