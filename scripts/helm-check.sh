@@ -167,6 +167,26 @@ for s in "${sets[@]}"; do
 done
 [ -n "$accrete" ] || echo "helm-check: skip accrete check-config of the rendered config (no accrete binary: set ACCRETE_BIN or cargo build)"
 
+# docs/deploy.md's values example and its existingSecret file must work too.
+awk '/^```yaml$/ {n++; if (n == 1) {on = 1; next}} on && /^```$/ {exit} on' docs/deploy.md >"$work/docs-values.yaml"
+awk '/^ *cat > secret.toml <<.EOF.$/ {on = 1; next} on && /^ *EOF$/ {exit} on {sub(/^   /, ""); print}' docs/deploy.md >"$work/docs-secret.toml"
+if [ ! -s "$work/docs-values.yaml" ] || [ ! -s "$work/docs-secret.toml" ]; then
+  : >"$work/out"
+  bad "docs/deploy.md: its values example or secret.toml example is not where expected"
+elif "$helm" template accrete "$chart" --kube-version "$kube_version" -f "$work/docs-values.yaml" >"$work/docs.yaml" 2>"$work/out" \
+  && mkdir -p "$work/docs-cfg" && "$validate" -write-config "$work/docs-cfg" "$work/docs.yaml" >"$work/out" 2>&1; then
+  ok "docs/deploy.md values example renders and validates ($(tail -1 "$work/out" | sed 's/^k8s-validate: //'))"
+  if [ -n "$accrete" ]; then
+    if "$accrete" --config "$work/docs-cfg/accrete.toml,$work/docs-secret.toml" check-config >"$work/out" 2>&1; then
+      ok "accrete check-config accepts docs/deploy.md's config and secret.toml"
+    else
+      bad "accrete check-config refuses docs/deploy.md's config and secret.toml"
+    fi
+  fi
+else
+  bad "docs/deploy.md values example"
+fi
+
 # Wrong values: helm must refuse them, naming the value.
 # name | helm arguments | a fixed string the error must contain
 wrong=(
