@@ -126,6 +126,21 @@ token = "admin-token-0123456789abcdef"
 role = "admin"
 EOF
 
+# NOTES.txt is not rendered by `helm template`: a copy of the chart renders
+# it into a ConfigMap through tpl, the same engine and values.
+notes_chart="$work/notes-chart"
+cp -r "$chart" "$notes_chart"
+mv "$notes_chart/templates/NOTES.txt" "$notes_chart/notes-source.txt"
+cat > "$notes_chart/templates/notes-check.yaml" <<'EOF'
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: notes-check
+data:
+  NOTES.txt: |
+{{ tpl (.Files.Get "notes-source.txt") . | indent 4 }}
+EOF
+
 i=0
 for s in "${sets[@]}"; do
   i=$((i + 1))
@@ -150,6 +165,15 @@ for s in "${sets[@]}"; do
   else
     bad "template + Kubernetes API validation: $name"
     continue
+  fi
+
+  # shellcheck disable=SC2086
+  if "$helm" template accrete "$notes_chart" --namespace accrete --kube-version "$kube_version" $args \
+      --show-only templates/notes-check.yaml >"$work/out" 2>&1 \
+    && grep -qE 'accrete collect --gateway|/v1/adoption-matrix' "$work/out"; then
+    ok "NOTES.txt renders: $name ($(grep -cE 'accrete collect --gateway|/v1/' "$work/out") lines with commands)"
+  else
+    bad "NOTES.txt: $name"
   fi
 
   files="$work/cfg-$i/accrete.toml"
