@@ -76,7 +76,7 @@ if [ -z "$accrete" ]; then
   done
 fi
 if [ -n "$accrete" ] && ! "$accrete" check-config --help >/dev/null 2>&1; then
-  echo "helm-check: $accrete has no check-config command (an old build?): not using it"
+  echo "helm-check: $accrete does not run \`check-config\` (missing, or an old build): not using it"
   accrete=
 fi
 
