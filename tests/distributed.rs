@@ -4,6 +4,8 @@
 //! restarted mid-run, and the API's matrix compared with `accrete analyze`'s
 //! on the same folders. No mock broker, no fake database.
 
+#[path = "support/bi.rs"]
+mod bi;
 #[path = "support/stack.rs"]
 mod stack;
 mod support;
@@ -122,4 +124,13 @@ fn distributed_stack_gives_the_embedded_matrix_through_faults() {
             eprintln!("SKIPPED: kcat check (kcat not installed)");
         }
     }
+
+    // Every Grafana panel and Metabase question (deploy/grafana/dashboards,
+    // docs/bi.md), variables filled from the data, runs on this 18.16 server
+    // over the corpus and returns rows.
+    let report = bi::check_on_clickhouse(stack.addr("clickhouse"));
+    for (name, rows) in &report {
+        eprintln!("bi: {rows:>4} rows  {name}");
+    }
+    eprintln!("bi: {} queries ran on ClickHouse 18.16, each with rows", report.len());
 }
