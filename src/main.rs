@@ -1,9 +1,11 @@
 //! `accrete`: one binary for every role. `accrete up` runs the whole
 //! pipeline in one process on the embedded store.
 
+mod admin;
 mod commands;
 mod distributed;
 mod embedded;
+mod gen_org;
 mod generate;
 mod output;
 
@@ -131,6 +133,32 @@ enum Command {
         #[arg(long, default_value = "2026-01-05")]
         start: String,
     },
+    /// Load a synthetic organization straight into a store through the aggregator's write path (for the API benchmark).
+    #[command(hide = true)]
+    GenOrg {
+        #[arg(long, default_value_t = 10_000)]
+        people: usize,
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+        #[arg(long, default_value_t = 40)]
+        teams: usize,
+        /// Sessions per person per working day, on average.
+        #[arg(long, default_value_t = 1.5)]
+        sessions_per_day: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// First day of the period (YYYY-MM-DD).
+        #[arg(long, default_value = "2025-01-01")]
+        start: String,
+        /// `clickhouse` (the config's `[clickhouse]`) or `sqlite` (in `--data-dir`).
+        #[arg(long, default_value = "clickhouse")]
+        store: String,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Events per write batch.
+        #[arg(long, default_value_t = 200_000)]
+        batch_events: usize,
+    },
     /// Load and check the configuration; print it as TOML with secrets redacted.
     CheckConfig,
     /// Print every ClickHouse statement (sample values bound) as a JSON list, for dialect checks.
@@ -235,6 +263,12 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 t.elapsed().as_secs_f64()
             );
             Ok(std::process::ExitCode::SUCCESS)
+        }
+        Command::GenOrg { people, days, teams, sessions_per_day, seed, start, store, data_dir, batch_events } => {
+            let start_ms = accrete_common::time::parse_rfc3339_ms(&start)
+                .ok_or_else(|| anyhow::anyhow!("--start `{start}` is not YYYY-MM-DD"))?;
+            let opts = gen_org::OrgOptions { people, days, teams, sessions_per_day, seed, start_ms, batch_events };
+            gen_org::run(&Config::load(config)?, &opts, &store, data_dir).await
         }
         Command::ClickhouseSql => {
             let cfg = Config::load(config)?;

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# API benchmark: a synthetic year of a 10,000-person organization loaded into
+# a scratch ClickHouse by `accrete gen-org` (the aggregator's own write path),
+# `accrete api` on it, then per query a few warm-up requests and a bounded
+# number of timed ones over one kept-alive loopback connection (curl's
+# time_total: the whole request, well under 1 ms of it curl's own).
+# Prints the machine and its load, the rows loaded, and per query count,
+# p50, p99 and max in ms (target: p99 <= 300 ms).
+#
+#   bench/api.sh [PEOPLE] [DAYS]          # default 10000 365
+#
+# Env: BENCH_DIR (/tmp/accrete-bench), REQUESTS (100), WARMUP (5),
+# MAX_SECONDS per query (60), BENCH_PORT (7492), CLICKHOUSE_HTTP_PORT (18223),
+# CLICKHOUSE_TCP_PORT (19200), RELOAD=1 to load the data again.
+# The loaded ClickHouse data is kept in $BENCH_DIR/api-stack between runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+people=${1:-10000}
+days=${2:-365}
+requests=${REQUESTS:-100}
+warmup=${WARMUP:-5}
+max_s=${MAX_SECONDS:-60}
+work=${BENCH_DIR:-/tmp/accrete-bench}
+port=${BENCH_PORT:-7492}
+export CLICKHOUSE_HTTP_PORT=${CLICKHOUSE_HTTP_PORT:-18223}
+export CLICKHOUSE_TCP_PORT=${CLICKHOUSE_TCP_PORT:-19200}
+export ACCRETE_STACK_DIR="$work/api-stack"
+ch="http://127.0.0.1:$CLICKHOUSE_HTTP_PORT"
+api="http://127.0.0.1:$port"
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+cargo build --release --locked -q
+bin=$PWD/target/release/accrete
+mkdir -p "$work"
+
+api_pid=""
+cleanup() {
+  if [ -n "$api_pid" ]; then kill "$api_pid" 2>/dev/null || true; wait "$api_pid" 2>/dev/null || true; fi
+  scripts/stack/clickhouse.sh stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+scripts/stack/clickhouse.sh start 2>/dev/null
+echo "clickhouse: $(curl -sf "$ch/?query=SELECT%20version()") at $ch"
+
+cfg="$work/api-bench.toml"
+cat >"$cfg" <<EOF
+listen = "127.0.0.1:$port"
+[clickhouse]
+url = "$ch"
+database = "accrete_bench"
+[log]
+level = "warn"
+EOF
+
+marker="$ACCRETE_STACK_DIR/loaded-$people-$days"
+if [ ! -f "$marker" ] || [ "${RELOAD:-0}" = 1 ]; then
+  rm -f "$ACCRETE_STACK_DIR"/loaded-*
+  curl -sf "$ch/" --data-binary "DROP DATABASE IF EXISTS accrete_bench" >/dev/null
+  "$bin" --config "$cfg" gen-org --store clickhouse --people "$people" --days "$days" --teams 40 \
+    --sessions-per-day 1.5 --seed 1 --start 2025-01-01 2>&1 | grep -v 'so far' | tee "$ACCRETE_STACK_DIR/gen-org.log"
+  touch "$marker"
+else
+  echo "data: loaded earlier ($(grep -o 'accrete gen-org: .*' "$ACCRETE_STACK_DIR/gen-org.log" 2>/dev/null || echo "see $marker"))"
+fi
+echo "rows loaded (active parts):"
+curl -sf "$ch/" --data-binary "SELECT table, sum(rows), count(), formatReadableSize(sum(bytes_on_disk)) FROM system.parts
+  WHERE active AND database = 'accrete_bench' GROUP BY table ORDER BY table FORMAT TSV" |
+  awk -F'\t' '{printf "  %-10s %12s rows in %3s parts, %s on disk\n", $1, $2, $3, $4}'
+
+"$bin" --config "$cfg" api >"$work/api-bench.out" 2>"$work/api-bench.log" &
+api_pid=$!
+for _ in $(seq 1 300); do
+  curl -sf "$api/healthz" >/dev/null 2>&1 && break
+  kill -0 "$api_pid" 2>/dev/null || { cat "$work/api-bench.log" >&2; exit 1; }
+  sleep 0.1
+done
+
+person=person00042
+team=team07
+sid=$(curl -sf "$api/v1/people/$person/sessions" | grep -o '"session_id":"[^"]*"' | head -1 | cut -d'"' -f4)
+[ -n "$sid" ] || { echo "no session of $person" >&2; exit 1; }
+
+# Times one path: warm-up, then up to $requests requests (or $max_s seconds),
+# ten per curl call on one kept-alive connection.
+bench() {
+  local name=$1 path=$2 times="$work/api-bench.times" urls=() i
+  for i in $(seq 1 10); do urls+=(-o/dev/null "$api$path"); done
+  : >"$times"
+  curl -s "${urls[@]:0:$((2 * warmup))}"
+  local deadline=$((SECONDS + max_s)) n=0
+  while [ "$n" -lt "$requests" ] && [ "$SECONDS" -lt "$deadline" ]; do
+    local k=$((requests - n < 10 ? requests - n : 10))
+    curl -s -w '%{http_code} %{time_total} %{size_download}\n' "${urls[@]:0:$((2 * k))}" >>"$times"
+    n=$((n + k))
+  done
+  if awk '$1 != 200 {bad = 1} END {exit !bad}' "$times"; then
+    echo "$name: HTTP $(awk '$1 != 200 {print $1; exit}' "$times") from $path" >&2
+    exit 1
+  fi
+  awk '{print $2 * 1000, $3}' "$times" | sort -n | awk -v name="$name" '
+    { t[NR] = $1; b = $2 }
+    END {
+      p50 = t[int((NR * 50 + 99) / 100)]; p99 = t[int((NR * 99 + 99) / 100)]
+      printf "%-34s %5d %9.1f %9.1f %9.1f %10.0f\n", name, NR, p50, p99, t[NR], b / 1000
+    }'
+}
+
+echo "load average before the queries: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-34s %5s %9s %9s %9s %10s\n' query count "p50 ms" "p99 ms" "max ms" "resp. kB"
+bench "adoption-matrix (org)" "/v1/adoption-matrix"
+bench "adoption-matrix ?team" "/v1/adoption-matrix?team=$team"
+bench "adoption-matrix ?from&to (Q2)" "/v1/adoption-matrix?from=2025-04-01&to=2025-07-01"
+bench "people/{p}/sessions" "/v1/people/$person/sessions"
+bench "sessions/{id}?person (drill-down)" "/v1/sessions/$sid?person=$person"
+bench "rollups/quarterly (org)" "/v1/rollups/quarterly"
+bench "rollups/quarterly ?team" "/v1/rollups/quarterly?team=$team"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
