@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond Rust, if missing: Debian's
 # Chromium (the dashboard is tested in a real headless browser), kcat (a
-# third-party Kafka client reading our topics), and the servers of
+# third-party Kafka client reading our topics), the servers of
 # scripts/local-stack.sh (ClickHouse from Debian, Kafka's jars from Maven
-# Central, for Java 17).
+# Central, for Java 17), and an OpenTelemetry Collector built with Go from
+# the Go module proxy. (helm and the Kubernetes validator are built by
+# scripts/helm-check.sh itself.)
 set -euo pipefail
 
 need=()
@@ -18,6 +20,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 install_servers() {
   "$here/stack/clickhouse.sh" install
   "$here/stack/kafka.sh" install
+  # A real OpenTelemetry Collector for the trace export test (Go build, once).
+  "$here/stack/otelcol.sh" install
   # A current ClickHouse engine, in-process, for the SQL dialect check.
   if ! python3 -c 'import chdb' >/dev/null 2>&1; then
     echo "install-test-deps: installing chdb-core from PyPI" >&2

@@ -4,6 +4,7 @@
 # two classifier workers, the aggregator and the query API.
 #
 #   scripts/local-stack.sh up       # install, start everything, print gateway=URL api=URL token=...
+#   scripts/local-stack.sh ready    # waits until every role's /readyz answers 200
 #   scripts/local-stack.sh status   # the same lines, and which processes run
 #   scripts/local-stack.sh down [--wipe]
 #   scripts/local-stack.sh stop-role NAME | start-role NAME
@@ -15,8 +16,10 @@
 # Env: ACCRETE_STACK_DIR (default /tmp/accrete-stack), KAFKA_PORT (19092),
 # KAFKA_CONTROLLER_PORT (19093), CLICKHOUSE_HTTP_PORT (18123),
 # CLICKHOUSE_TCP_PORT (19000), ACCRETE_GATEWAY_PORT (17440),
-# ACCRETE_API_PORT (17430), ACCRETE_TOKEN, ACCRETE_BIN (default: a release
-# build of this checkout).
+# ACCRETE_API_PORT (17430), ACCRETE_ADMIN_PORT (17450: the roles' admin
+# ports /healthz /readyz /metrics, one each from there on, in the order of
+# `roles`), ACCRETE_OTLP_ENDPOINT (empty: no trace export), ACCRETE_TOKEN,
+# ACCRETE_BIN (default: a release build of this checkout).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -28,6 +31,8 @@ export CLICKHOUSE_HTTP_PORT=${CLICKHOUSE_HTTP_PORT:-18123}
 export CLICKHOUSE_TCP_PORT=${CLICKHOUSE_TCP_PORT:-19000}
 gateway_port=${ACCRETE_GATEWAY_PORT:-17440}
 api_port=${ACCRETE_API_PORT:-17430}
+admin_port=${ACCRETE_ADMIN_PORT:-17450}
+otlp=${ACCRETE_OTLP_ENDPOINT:-}
 token=${ACCRETE_TOKEN:-local-stack-token-0123456789}
 procs="$ACCRETE_STACK_DIR/procs"
 config="$ACCRETE_STACK_DIR/accrete.toml"
@@ -65,7 +70,20 @@ token = "$token"
 
 [log]
 level = "info"
+
+[telemetry]
+otlp_endpoint = "$otlp"
+metrics_interval_ms = 1000
 TOML
+}
+
+# The admin port of a role: ACCRETE_ADMIN_PORT plus its place in `roles`.
+role_admin_port() {
+  local i
+  for i in "${!roles[@]}"; do
+    if [ "${roles[$i]}" = "$1" ]; then echo $((admin_port + i)); return; fi
+  done
+  return 1
 }
 
 alive() { [ -f "$procs/$1.pid" ] && kill -0 "$(cat "$procs/$1.pid")" 2>/dev/null; }
@@ -75,7 +93,8 @@ start_role() {
   if alive "$name"; then return; fi
   bin=$(cat "$procs/bin")
   local cmd=${name%-[0-9]*}
-  nohup "$bin" --config "$config" "$cmd" >>"$procs/$name.log" 2>&1 &
+  ACCRETE__TELEMETRY__ADMIN_LISTEN="127.0.0.1:$(role_admin_port "$name")" \
+    nohup "$bin" --config "$config" "$cmd" >>"$procs/$name.log" 2>&1 &
   echo $! >"$procs/$name.pid"
 }
 
@@ -106,6 +125,8 @@ print_addresses() {
   echo "token=$token"
   echo "kafka=127.0.0.1:$KAFKA_PORT"
   echo "clickhouse=http://127.0.0.1:$CLICKHOUSE_HTTP_PORT"
+  local r
+  for r in "${roles[@]}"; do echo "admin-$r=http://127.0.0.1:$(role_admin_port "$r")"; done
 }
 
 case "${1:-}" in
@@ -121,6 +142,15 @@ case "${1:-}" in
     wait_http gateway "http://127.0.0.1:$gateway_port/healthz"
     wait_http api "http://127.0.0.1:$api_port/healthz"
     print_addresses
+    ;;
+  ready)
+    # Every role's /readyz: Kafka and ClickHouse reachable, consumer lag known.
+    for r in "${roles[@]}"; do
+      url="http://127.0.0.1:$(role_admin_port "$r")/readyz"
+      for _ in $(seq 1 600); do curl -sf "$url" >/dev/null 2>&1 && break; sleep 0.1; done
+      curl -sf "$url" >/dev/null 2>&1 || { say "$r not ready: $(curl -s "$url")"; exit 1; }
+    done
+    echo "ready"
     ;;
   status)
     print_addresses

@@ -44,7 +44,7 @@ fn print_address(role: &str, addr: std::net::SocketAddr) {
 
 pub async fn gateway(cfg: Config) -> anyhow::Result<ExitCode> {
     cfg.validate()?;
-    telemetry::init(&cfg.log);
+    let _telemetry = telemetry::init_service(&cfg.log, &cfg.telemetry, "accrete-gateway");
     if cfg.gateway.tokens.is_empty() {
         bail!("gateway.tokens is empty: every collector would be refused (add [[gateway.tokens]] team/token pairs)");
     }
@@ -56,6 +56,8 @@ pub async fn gateway(cfg: Config) -> anyhow::Result<ExitCode> {
             warn!(error = %e, "cannot create topics now; producing will fail until Kafka answers");
         }
     });
+    crate::admin::probe_kafka(&cfg.kafka);
+    crate::admin::serve(&cfg).await?;
     let producer = BatchProducer::new(&cfg.kafka)?;
     let gw = accrete_gateway::Gateway::new(&cfg, producer);
     let listener = TcpListener::bind(&cfg.gateway.listen)
@@ -93,6 +95,12 @@ where
                 if *stop.borrow() {
                     return Ok(());
                 }
+                accrete_common::metrics::counter(
+                    "accrete_stage_restarts_total",
+                    "Stage loops started again after a transient failure.",
+                    &[("stage", what)],
+                )
+                .inc();
                 warn!(stage = what, error = %e, "stage failed; restarting from the last committed offsets in 2 s");
                 tokio::time::sleep(Duration::from_secs(2)).await;
             }
@@ -103,11 +111,14 @@ where
 
 pub async fn classify(cfg: Config) -> anyhow::Result<ExitCode> {
     cfg.validate()?;
-    telemetry::init(&cfg.log);
+    let _telemetry = telemetry::init_service(&cfg.log, &cfg.telemetry, "accrete-classifier");
     let catalog = load_catalog(&cfg)?;
     let classifier = Classifier::new(&catalog);
     let stop = stop_on_signal();
     let k = cfg.kafka.clone();
+    crate::admin::probe_kafka(&k);
+    accrete_common::health::require("consumer_lag");
+    crate::admin::serve(&cfg).await?;
     info!(brokers = %k.brokers, group = %k.classifier_group, "classifier worker starting");
     with_restarts("classifier", stop.clone(), || async {
         let consumer = BatchConsumer::new(&k, &k.classifier_group, &[&k.events_topic], stop.clone())?;
@@ -144,9 +155,14 @@ async fn clickhouse(cfg: &Config, stop: &watch::Receiver<bool>, views: bool) -> 
 
 pub async fn aggregate(cfg: Config) -> anyhow::Result<ExitCode> {
     cfg.validate()?;
-    telemetry::init(&cfg.log);
+    let _telemetry = telemetry::init_service(&cfg.log, &cfg.telemetry, "accrete-aggregator");
     let stop = stop_on_signal();
+    crate::admin::probe_kafka(&cfg.kafka);
+    accrete_common::health::require("consumer_lag");
+    accrete_common::health::require("clickhouse");
+    crate::admin::serve(&cfg).await?;
     let store = clickhouse(&cfg, &stop, false).await?;
+    crate::admin::probe_clickhouse(store.clone(), cfg.clickhouse.url.clone());
     let k = cfg.kafka.clone();
     info!(brokers = %k.brokers, group = %k.aggregator_group, clickhouse = %cfg.clickhouse.url, "aggregator starting");
     let teams = cfg.teams.clone();
@@ -161,9 +177,12 @@ pub async fn aggregate(cfg: Config) -> anyhow::Result<ExitCode> {
 
 pub async fn api(cfg: Config) -> anyhow::Result<ExitCode> {
     cfg.validate()?;
-    telemetry::init(&cfg.log);
+    let _telemetry = telemetry::init_service(&cfg.log, &cfg.telemetry, "accrete-api");
     let stop = stop_on_signal();
+    accrete_common::health::require("clickhouse");
+    crate::admin::serve(&cfg).await?;
     let store = clickhouse(&cfg, &stop, true).await?;
+    crate::admin::probe_clickhouse(store.clone(), cfg.clickhouse.url.clone());
     let listener = TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
     let addr = listener.local_addr()?;
     let state = accrete_api::ApiState {
@@ -184,7 +203,7 @@ pub async fn api(cfg: Config) -> anyhow::Result<ExitCode> {
 /// `accrete collect --gateway URL`: the collector daemon.
 pub async fn collect_and_ship(cfg: Config, once: bool) -> anyhow::Result<ExitCode> {
     cfg.validate()?;
-    telemetry::init(&cfg.log);
+    let _telemetry = telemetry::init_service(&cfg.log, &cfg.telemetry, "accrete-collector");
     if cfg.ship.token.is_empty() {
         bail!("no token: pass --token or set ship.token (ACCRETE__SHIP__TOKEN)");
     }

@@ -104,6 +104,7 @@ fn local_stack_config(defaults: &BTreeMap<String, String>, dir: &Path) -> (Strin
         ("$KAFKA_PORT", defaults["KAFKA_PORT"].clone()),
         ("$CLICKHOUSE_HTTP_PORT", defaults["CLICKHOUSE_HTTP_PORT"].clone()),
         ("$ACCRETE_STACK_DIR", defaults["ACCRETE_STACK_DIR"].clone()),
+        ("$otlp", defaults["ACCRETE_OTLP_ENDPOINT"].clone()),
     ];
     let mut text = script[start..end].to_string();
     for (k, v) in vars {

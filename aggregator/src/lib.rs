@@ -6,7 +6,9 @@ pub mod rollup;
 pub mod sqlite;
 pub mod store;
 
+use accrete_common::metrics::{counter, summary};
 use accrete_common::pipeline::{Classified, PipelineError, Subscriber};
+use accrete_common::telemetry;
 use tracing::warn;
 
 pub use clickhouse::ClickHouseStore;
@@ -49,14 +51,23 @@ pub async fn run_aggregator<S>(
 where
     S: Subscriber<Classified>,
 {
+    let events_in = counter("accrete_aggregator_events_total", "Events stored.", &[]);
+    let marks_in = counter("accrete_aggregator_marks_total", "Marks stored.", &[]);
+    let retries =
+        counter("accrete_aggregator_store_retries_total", "Batches tried again while the store was unavailable.", &[]);
+    let batch_size = summary("accrete_aggregator_batch_size", "Events and marks per stored batch.", &[]);
     while let Some(mut env) = input.next().await? {
         assign_teams(&mut env.body, teams);
+        let (ne, nm) = (env.body.events.len(), env.body.marks.len());
+        let (spans, _) =
+            telemetry::stage_spans(|| tracing::info_span!("aggregator.store", events = ne, marks = nm), &env.traces);
         let batch = std::sync::Arc::new(env.body);
         let mut delay = std::time::Duration::from_millis(100);
         loop {
             match store.apply(batch.clone(), &env.checkpoint).await {
                 Ok(()) => break,
                 Err(StoreError::Unavailable(e)) => {
+                    retries.inc();
                     warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "store unavailable; retrying the batch");
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(std::time::Duration::from_secs(10));
@@ -64,6 +75,10 @@ where
                 Err(e) => return Err(PipelineError::Fatal(e.to_string())),
             }
         }
+        drop(spans);
+        events_in.add(ne as u64);
+        marks_in.add(nm as u64);
+        batch_size.observe((ne + nm) as u64);
         on_commit(&env.checkpoint);
         input.commit(&env.checkpoint).await?;
     }

@@ -7,8 +7,10 @@
 //! stream in any split, and a redelivered event changes nothing.
 
 use accrete_common::catalog::{BEFORE_SUFFIX, Catalog, Matcher};
+use accrete_common::metrics::counter;
 use accrete_common::pipeline::{Classified, Envelope, PipelineError, Publisher, Subscriber};
 use accrete_common::proto::ToolCall;
+use accrete_common::telemetry;
 use accrete_common::{EventBatch, Mark, TranscriptEvent};
 
 /// Tool calls within a line are ordered after the line itself (index 0).
@@ -81,25 +83,35 @@ impl Classifier {
     /// ```ignore
     /// while let Some(env) = input.next().await? {
     ///     let marks = classifier.classify_batch(&env.body.events);
-    ///     output.publish(Envelope { body: Classified { events, marks }, checkpoint }).await?;
+    ///     output.publish(Envelope { body: Classified { events, marks }, checkpoint, traces }).await?;
     ///     input.commit(&checkpoint).await?;
     /// }
     /// ```
+    ///
+    /// Each upstream trace in a batch gets a `classifier.classify` span, and
+    /// the marks go on with that span's context.
     pub async fn run<S, P>(&self, mut input: S, output: P) -> Result<(), PipelineError>
     where
         S: Subscriber<EventBatch>,
         P: Publisher<Classified>,
     {
+        let events_in = counter("accrete_classifier_events_total", "Events classified.", &[]);
         while let Some(env) = input.next().await? {
+            let n = env.body.events.len();
+            let (spans, traces) =
+                telemetry::stage_spans(|| tracing::info_span!("classifier.classify", events = n), &env.traces);
             let marks = self.classify_batch(&env.body.events);
+            events_in.add(n as u64);
             let checkpoint = env.checkpoint;
             output
                 .publish(Envelope {
                     body: Classified { events: env.body.events, marks },
                     checkpoint: checkpoint.clone(),
+                    traces,
                 })
                 .await?;
             input.commit(&checkpoint).await?;
+            drop(spans);
         }
         Ok(())
     }

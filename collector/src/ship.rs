@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 
 use accrete_common::proto::PublishRequest;
 use accrete_common::proto::ingest_service_client::IngestServiceClient;
+use accrete_common::telemetry;
 use tokio::sync::watch;
 use tonic::Code;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
-use tracing::{error, info, warn};
+use tracing::{Instrument, error, info, info_span, warn};
 
 use crate::spool::Spool;
 
@@ -81,10 +82,16 @@ impl Shipper {
                 continue;
             };
             let events = batch.events.len();
+            // A batch's trace starts here and follows it through the
+            // gateway, Kafka, the classifiers and the aggregator.
+            let span = info_span!("collector.ship", events, spool_seq = seq);
             let mut req =
                 tonic::Request::new(PublishRequest { batch: Some(batch), collector_id: self.collector_id.clone() });
             req.metadata_mut().insert("authorization", auth.clone());
-            match client.publish(req).await {
+            if let Some(tp) = telemetry::traceparent(&span).and_then(|tp| tp.parse().ok()) {
+                req.metadata_mut().insert("traceparent", tp);
+            }
+            match client.publish(req).instrument(span).await {
                 Ok(_) => {
                     self.spool.remove(seq)?;
                     if let Some(since) = failing_since.take() {

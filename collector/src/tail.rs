@@ -43,6 +43,7 @@ impl BatchBuilder {
         Envelope {
             body: EventBatch { events: b.events },
             checkpoint: Checkpoint { files: b.checkpoints, resets: b.resets, queue: Vec::new() },
+            traces: Default::default(),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod config;
+pub mod health;
 pub mod metrics;
 pub mod pipeline;
 pub mod telemetry;

@@ -11,7 +11,7 @@
 //! ```ignore
 //! while let Some(envelope) = input.next().await? {
 //!     let out = work(envelope.body);
-//!     output.publish(Envelope { body: out, checkpoint: envelope.checkpoint.clone() }).await?;
+//!     output.publish(Envelope { body: out, checkpoint: envelope.checkpoint.clone(), traces }).await?;
 //!     input.commit(&envelope.checkpoint).await?; // only once `out` is durable downstream
 //! }
 //! ```
@@ -76,6 +76,9 @@ pub struct Checkpoint {
 pub struct Envelope<T> {
     pub body: T,
     pub checkpoint: Checkpoint,
+    /// Session id -> W3C `traceparent` of the work upstream (Kafka headers
+    /// in distributed mode; empty in-process): each stage's spans join it.
+    pub traces: std::collections::BTreeMap<String, String>,
 }
 
 /// The classifier's output: the events (for session summaries and the

@@ -8,13 +8,14 @@ mod validate;
 use std::collections::HashMap;
 
 use accrete_common::config::{Config, validate_person};
-use accrete_common::metrics::counter;
+use accrete_common::metrics::{counter, summary};
 use accrete_common::pipeline::PipelineError;
 use accrete_common::proto::ingest_service_server::{IngestService, IngestServiceServer, SERVICE_NAME};
 use accrete_common::proto::{PublishRequest, PublishResponse};
+use accrete_common::telemetry;
 use accrete_kafka::BatchProducer;
 use tonic::{Request, Response, Status};
-use tracing::{debug, warn};
+use tracing::{Instrument, debug, info_span, warn};
 
 pub use validate::validate_event;
 
@@ -120,6 +121,15 @@ pub async fn serve_tls(
 #[tonic::async_trait]
 impl IngestService for Gateway {
     async fn publish(&self, req: Request<PublishRequest>) -> Result<Response<PublishResponse>, Status> {
+        let span = info_span!("gateway.ingest", events = tracing::field::Empty, team = tracing::field::Empty);
+        let parent = req.metadata().get("traceparent").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        telemetry::set_remote_parent(&span, parent.as_deref());
+        self.ingest(req).instrument(span).await
+    }
+}
+
+impl Gateway {
+    async fn ingest(&self, req: Request<PublishRequest>) -> Result<Response<PublishResponse>, Status> {
         let (team, token) = self.team_of(&req)?;
         let collector = req.get_ref().collector_id.clone();
         let mut events = req.into_inner().batch.map(|b| b.events).unwrap_or_default();
@@ -162,7 +172,16 @@ impl IngestService for Gateway {
                 ev.team = team.clone();
             }
         }
-        let n = self.producer.send_events(&self.topic, &events).await.map_err(|e| match e {
+        let span = tracing::Span::current();
+        span.record("events", events.len());
+        span.record("team", team.as_str());
+        summary("accrete_gateway_batch_size", "Events per accepted batch.", &[]).observe(events.len() as u64);
+        // Every message of the batch carries this span's context on to the classifiers.
+        let traces = match telemetry::traceparent(&span) {
+            Some(tp) => events.iter().map(|e| (e.session_id.clone(), tp.clone())).collect(),
+            None => Default::default(),
+        };
+        let n = self.producer.send_events(&self.topic, &events, &traces).await.map_err(|e| match e {
             PipelineError::Transient(m) | PipelineError::Fatal(m) => {
                 Status::unavailable(format!("kafka did not take the batch: {m}"))
             }

@@ -14,16 +14,17 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use accrete_common::config::KafkaConfig;
-use accrete_common::metrics::counter;
+use accrete_common::health;
+use accrete_common::metrics::{counter, gauge, summary};
 use accrete_common::pipeline::{Checkpoint, Classified, Envelope, PipelineError, Publisher, Subscriber};
 use accrete_common::{EventBatch, Mark, TranscriptEvent};
 use async_trait::async_trait;
 use prost::Message as _;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
-use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::client::{ClientContext, DefaultClientContext};
+use rdkafka::consumer::{CommitMode, Consumer, ConsumerContext, StreamConsumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::Message;
+use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use tokio::sync::watch;
@@ -57,6 +58,19 @@ pub async fn ensure_topics(cfg: &KafkaConfig) -> Result<(), PipelineError> {
     Ok(())
 }
 
+/// Whether the brokers answer a metadata request now (for readiness).
+pub async fn check_reachable(cfg: &KafkaConfig) -> Result<usize, String> {
+    let admin: AdminClient<DefaultClientContext> = base_config(cfg).create().map_err(|e| e.to_string())?;
+    tokio::task::spawn_blocking(move || {
+        admin.inner().fetch_metadata(None, Duration::from_secs(3)).map(|m| m.brokers().len()).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+/// The W3C trace context header each message carries.
+const TRACEPARENT: &str = "traceparent";
+
 /// An idempotent producer that reports each batch only once Kafka has all of it.
 #[derive(Clone)]
 pub struct BatchProducer {
@@ -76,11 +90,23 @@ impl BatchProducer {
         Ok(BatchProducer { producer })
     }
 
-    /// Sends `(key, value)` records to `topic`; returns once all are acknowledged.
-    pub async fn send_all(&self, topic: &str, records: Vec<(&str, Vec<u8>)>) -> Result<usize, PipelineError> {
+    /// Sends `(key, value)` records to `topic`, each with the `traceparent`
+    /// header `traces` has for its key (the session id); returns once all
+    /// are acknowledged.
+    pub async fn send_all(
+        &self,
+        topic: &str,
+        records: Vec<(&str, Vec<u8>)>,
+        traces: &BTreeMap<String, String>,
+    ) -> Result<usize, PipelineError> {
         let mut pending: Vec<DeliveryFuture> = Vec::new();
+        let sent =
+            counter("accrete_kafka_messages_produced_total", "Messages acknowledged by Kafka.", &[("topic", topic)]);
         for (key, value) in records {
             let mut record = FutureRecord::to(topic).key(key).payload(&value);
+            if let Some(tp) = traces.get(key) {
+                record = record.headers(OwnedHeaders::new().insert(Header { key: TRACEPARENT, value: Some(tp) }));
+            }
             loop {
                 match self.producer.send_result(record) {
                     Ok(f) => {
@@ -104,11 +130,17 @@ impl BatchProducer {
                 Err(_) => return Err(transient("producer dropped a delivery")),
             }
         }
+        sent.add(n as u64);
         Ok(n)
     }
 
-    pub async fn send_events(&self, topic: &str, events: &[TranscriptEvent]) -> Result<usize, PipelineError> {
-        self.send_all(topic, keyed(events, |e| &e.session_id)).await
+    pub async fn send_events(
+        &self,
+        topic: &str,
+        events: &[TranscriptEvent],
+        traces: &BTreeMap<String, String>,
+    ) -> Result<usize, PipelineError> {
+        self.send_all(topic, keyed(events, |e| &e.session_id), traces).await
     }
 }
 
@@ -118,19 +150,54 @@ pub fn keyed<M: prost::Message>(items: &[M], key: fn(&M) -> &String) -> Vec<(&st
     items.iter().map(|m| (key(m).as_str(), m.encode_to_vec())).collect()
 }
 
+/// Publishes each assigned partition's lag (high watermark minus committed
+/// offset) from librdkafka's statistics; the first report makes the lag
+/// known, which readiness waits for.
+pub struct LagContext {
+    group: String,
+}
+
+impl ClientContext for LagContext {
+    fn stats(&self, stats: rdkafka::Statistics) {
+        let mut total = 0;
+        for (topic, t) in &stats.topics {
+            for (p, part) in &t.partitions {
+                // -1 is librdkafka's internal partition; a lag of -1 is a
+                // partition this member does not consume.
+                if *p < 0 || part.consumer_lag < 0 {
+                    continue;
+                }
+                total += part.consumer_lag;
+                gauge(
+                    "accrete_kafka_consumer_lag",
+                    "Messages behind the high watermark, per assigned partition.",
+                    &[("group", &self.group), ("topic", topic), ("partition", &p.to_string())],
+                )
+                .set(part.consumer_lag as u64);
+            }
+        }
+        health::set("consumer_lag", true, format!("{total} messages behind ({})", self.group));
+    }
+}
+
+impl ConsumerContext for LagContext {}
+
 /// A consumer-group member that hands out batches of messages.
 pub struct BatchConsumer {
-    consumer: StreamConsumer,
+    consumer: StreamConsumer<LagContext>,
     max: usize,
     wait: Duration,
     shutdown: watch::Receiver<bool>,
+    batch_size: accrete_common::metrics::Summary,
 }
 
 struct Raw {
     topic: String,
     partition: i32,
     offset: i64,
+    key: String,
     payload: Vec<u8>,
+    traceparent: Option<String>,
 }
 
 impl BatchConsumer {
@@ -140,14 +207,15 @@ impl BatchConsumer {
         topics: &[&str],
         shutdown: watch::Receiver<bool>,
     ) -> Result<BatchConsumer, PipelineError> {
-        let consumer: StreamConsumer = base_config(cfg)
+        let consumer: StreamConsumer<LagContext> = base_config(cfg)
             .set("group.id", group)
+            .set("statistics.interval.ms", "5000")
             .set("enable.auto.commit", "false")
             .set("auto.offset.reset", "earliest")
             .set("session.timeout.ms", "10000")
             .set("heartbeat.interval.ms", "1000")
             .set("fetch.wait.max.ms", "50")
-            .create()
+            .create_with_context(LagContext { group: group.to_string() })
             .map_err(|e| PipelineError::Fatal(format!("kafka consumer: {e}")))?;
         consumer.subscribe(topics).map_err(transient)?;
         info!(group, ?topics, "joined consumer group");
@@ -156,6 +224,11 @@ impl BatchConsumer {
             max: cfg.batch_max_messages,
             wait: Duration::from_millis(cfg.batch_max_wait_ms),
             shutdown,
+            batch_size: summary(
+                "accrete_kafka_consumed_batch_size",
+                "Messages per consumed batch.",
+                &[("group", group)],
+            ),
         })
     }
 
@@ -184,6 +257,7 @@ impl BatchConsumer {
                 Err(_) => break,
             }
         }
+        self.batch_size.observe(out.len() as u64);
         let mut next: BTreeMap<(String, i32), i64> = BTreeMap::new();
         for r in &out {
             let e = next.entry((r.topic.clone(), r.partition)).or_insert(r.offset + 1);
@@ -210,13 +284,27 @@ impl BatchConsumer {
     }
 }
 
-fn raw(m: &rdkafka::message::BorrowedMessage) -> Raw {
+fn raw(m: &rdkafka::message::BorrowedMessage<'_>) -> Raw {
+    let traceparent = m.headers().and_then(|h| {
+        h.iter()
+            .find(|h| h.key == TRACEPARENT)
+            .and_then(|h| h.value)
+            .and_then(|v| std::str::from_utf8(v).ok())
+            .map(str::to_owned)
+    });
     Raw {
         topic: m.topic().to_string(),
         partition: m.partition(),
         offset: m.offset(),
+        key: m.key().and_then(|k| std::str::from_utf8(k).ok()).unwrap_or_default().to_string(),
         payload: m.payload().unwrap_or_default().to_vec(),
+        traceparent,
     }
+}
+
+/// Session id -> the trace context its messages came with.
+fn traces_of<'a>(raws: impl IntoIterator<Item = &'a Raw>) -> BTreeMap<String, String> {
+    raws.into_iter().filter_map(|r| Some((r.key.clone(), r.traceparent.clone()?))).collect()
 }
 
 fn invalid(topic: &str, partition: i32, offset: i64, e: prost::DecodeError) {
@@ -232,6 +320,7 @@ pub struct EventSubscriber(pub BatchConsumer);
 impl Subscriber<EventBatch> for EventSubscriber {
     async fn next(&mut self) -> Result<Option<Envelope<EventBatch>>, PipelineError> {
         let Some((raws, checkpoint)) = self.0.next_raw().await? else { return Ok(None) };
+        let traces = traces_of(&raws);
         let mut events = Vec::with_capacity(raws.len());
         for r in raws {
             match TranscriptEvent::decode(r.payload.as_slice()) {
@@ -240,7 +329,7 @@ impl Subscriber<EventBatch> for EventSubscriber {
             }
         }
         debug!(events = events.len(), "consumed events");
-        Ok(Some(Envelope { body: EventBatch { events }, checkpoint }))
+        Ok(Some(Envelope { body: EventBatch { events }, checkpoint, traces }))
     }
 
     async fn commit(&mut self, checkpoint: &Checkpoint) -> Result<(), PipelineError> {
@@ -258,7 +347,7 @@ pub struct MarkPublisher {
 impl Publisher<Classified> for MarkPublisher {
     async fn publish(&self, env: Envelope<Classified>) -> Result<(), PipelineError> {
         let marks = &env.body.marks;
-        self.producer.send_all(&self.topic, keyed(marks, |m| &m.session_id)).await?;
+        self.producer.send_all(&self.topic, keyed(marks, |m| &m.session_id), &env.traces).await?;
         counter("accrete_classifier_marks_total", "Marks published.", &[]).add(marks.len() as u64);
         Ok(())
     }
@@ -274,6 +363,11 @@ pub struct ClassifiedSubscriber {
 impl Subscriber<Classified> for ClassifiedSubscriber {
     async fn next(&mut self) -> Result<Option<Envelope<Classified>>, PipelineError> {
         let Some((raws, checkpoint)) = self.consumer.next_raw().await? else { return Ok(None) };
+        // A session's marks carry the classifier's span, a child of the
+        // gateway's that its events carry: the deeper one wins.
+        let (events, marks): (Vec<&Raw>, Vec<&Raw>) = raws.iter().partition(|r| r.topic == self.events_topic);
+        let mut traces = traces_of(events);
+        traces.extend(traces_of(marks));
         let mut body = Classified::default();
         for r in raws {
             if r.topic == self.events_topic {
@@ -288,7 +382,7 @@ impl Subscriber<Classified> for ClassifiedSubscriber {
                 }
             }
         }
-        Ok(Some(Envelope { body, checkpoint }))
+        Ok(Some(Envelope { body, checkpoint, traces }))
     }
 
     async fn commit(&mut self, checkpoint: &Checkpoint) -> Result<(), PipelineError> {

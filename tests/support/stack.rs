@@ -35,8 +35,14 @@ impl Stack {
 
     /// Starts the stack; `offset` keeps two test binaries' ports apart.
     pub fn up(offset: u16) -> Stack {
+        Self::up_with(offset, &[])
+    }
+
+    /// Starts the stack with more settings for local-stack.sh (e.g. `ACCRETE_OTLP_ENDPOINT`).
+    pub fn up_with(offset: u16, extra: &[(&str, &str)]) -> Stack {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("stack-{}-{offset}", std::process::id()));
-        let base = 20000 + (std::process::id() % 1000) as u16 * 20 + offset * 10;
+        // Twelve ports each: servers, gateway, API, and the five roles' admin ports.
+        let base = 20000 + (std::process::id() % 700) as u16 * 60 + offset * 20;
         let env: Vec<(String, String)> = [
             ("ACCRETE_STACK_DIR", dir.display().to_string()),
             ("KAFKA_PORT", (base + 1).to_string()),
@@ -45,10 +51,12 @@ impl Stack {
             ("CLICKHOUSE_TCP_PORT", (base + 4).to_string()),
             ("ACCRETE_GATEWAY_PORT", (base + 5).to_string()),
             ("ACCRETE_API_PORT", (base + 6).to_string()),
+            ("ACCRETE_ADMIN_PORT", (base + 7).to_string()),
             ("ACCRETE_BIN", BIN.to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
+        .chain(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())))
         .collect();
         let mut s = Stack { env, addrs: BTreeMap::new(), dir };
         let started = Instant::now();

@@ -211,7 +211,15 @@ fn bind_filter(
 #[async_trait]
 impl RollupStore for ClickHouseStore {
     async fn apply(&self, batch: Arc<Classified>, _checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        let latency = |table| {
+            accrete_common::metrics::summary(
+                "accrete_clickhouse_insert_duration_seconds",
+                "Time to insert one batch into a ClickHouse table, until the server has it.",
+                &[("table", table)],
+            )
+        };
         if !batch.events.is_empty() {
+            let started = std::time::Instant::now();
             let mut ins = self.client.insert::<EventRow>("events").await?;
             for ev in &batch.events {
                 let content = content_json(ev);
@@ -233,8 +241,10 @@ impl RollupStore for ClickHouseStore {
                 .await?;
             }
             ins.end().await?;
+            latency("events").observe_duration(started.elapsed());
         }
         if !batch.marks.is_empty() {
+            let started = std::time::Instant::now();
             let mut ins = self.client.insert::<MarkInsert>("marks").await?;
             for m in &batch.marks {
                 ins.write(&MarkInsert {
@@ -251,6 +261,7 @@ impl RollupStore for ClickHouseStore {
                 .await?;
             }
             ins.end().await?;
+            latency("marks").observe_duration(started.elapsed());
         }
         Ok(())
     }
