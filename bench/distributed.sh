@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Distributed-stack benchmark, everything on this machine over loopback:
+# real Kafka (KRaft) and ClickHouse from scripts/local-stack.sh, the gateway,
+# two classifier workers, the aggregator and the API.
+#
+# 1. Throughput: COLLECTORS collector daemons ship SIZE of transcripts made
+#    by `accrete gen` (`accrete collect --once`); prints events/s from the
+#    first collector's start until the API shows every session, and the
+#    events counted by the gateway and the aggregator.
+# 2. Lag: a following collector, and a line written to a new transcript
+#    until its session answers in the API's drill-down (p50, p99).
+#
+#   bench/distributed.sh [SIZE] [SAMPLES]      # default 1G, 100 samples
+#
+# Env: ACCRETE_CORPUS (default ../shared/corpus), BENCH_DIR (/tmp/accrete-bench),
+# COLLECTORS (4), PEOPLE (80). The stack runs on the ports of
+# scripts/local-stack.sh, moved by +1000, and is taken down at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size=${1:-1G}
+samples=${2:-100}
+collectors=${COLLECTORS:-4}
+people=${PEOPLE:-80}
+corpus=${ACCRETE_CORPUS:-$(cd .. && pwd)/shared/corpus}
+work=${BENCH_DIR:-/tmp/accrete-bench}
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB"
+cargo build --release --locked -q
+bin=$PWD/target/release/accrete
+mkdir -p "$work"
+if [ ! -d "$work/corpus" ]; then
+  mkdir -p "$work/corpus"
+  tar xzf "$corpus/claude-code-sessions.tar.gz" -C "$work/corpus"
+  tar xzf "$corpus/spotter-sessions.tar.gz" -C "$work/corpus"
+fi
+data="$work/dist-$size-$people"
+if [ ! -f "$data/.done" ]; then
+  rm -rf "$data"
+  "$bin" gen --from "$work/corpus" --out "$data" --people "$people" --days 60 --max-bytes "$size" >/dev/null
+  touch "$data/.done"
+fi
+mapfile -t homes < <(find "$data" -mindepth 1 -maxdepth 1 -name 'person*' | sort)
+expected=$("$bin" analyze --json $(for h in "${homes[@]}"; do echo "--source $(basename "$h")=$h/.claude"; done) 2>/dev/null |
+  python3 -c 'import json,sys; print(sum(p["sessions"] for p in json.load(sys.stdin)["people"]))')
+echo "data: $(du -sb "$data" | awk '{printf "%.0f MB", $1/1e6}') in ${#homes[@]} people, $expected sessions"
+
+export ACCRETE_STACK_DIR="$work/dist-stack" ACCRETE_BIN="$bin"
+export KAFKA_PORT=20092 KAFKA_CONTROLLER_PORT=20093 CLICKHOUSE_HTTP_PORT=19123 CLICKHOUSE_TCP_PORT=20000
+export ACCRETE_GATEWAY_PORT=18440 ACCRETE_API_PORT=18430 ACCRETE_ADMIN_PORT=18450
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  scripts/local-stack.sh down --wipe >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+scripts/local-stack.sh down --wipe >/dev/null 2>&1 || true
+t=$(date +%s.%N)
+eval "$(scripts/local-stack.sh up 2>/dev/null | grep -E '^(gateway|api|token)=')"
+scripts/local-stack.sh ready >/dev/null
+echo "stack up and ready in $(echo "$(date +%s.%N) - $t" | bc | awk '{printf "%.1f s", $1}')"
+
+sessions_visible() {
+  curl -sf "$api/v1/adoption-matrix" | python3 -c 'import json,sys; print(sum(p["sessions"] for p in json.load(sys.stdin)["people"]))' 2>/dev/null || echo 0
+}
+metric() { # ADMIN_PORT NAME: the sum of a counter's series on a role's admin port
+  curl -sf "http://127.0.0.1:$1/metrics" | awk -v n="$2" '$1 == n || index($1, n "{") == 1 {s += $2} END {printf "%d", s}'
+}
+
+# 1. Throughput.
+start=$(date +%s.%N)
+for i in $(seq 0 $((collectors - 1))); do
+  srcs=()
+  for j in "${!homes[@]}"; do
+    if [ $((j % collectors)) -eq "$i" ]; then srcs+=(--source "$(basename "${homes[$j]}")=${homes[$j]}/.claude"); fi
+  done
+  rm -rf "$work/dist-spool-$i"
+  RUST_LOG=warn "$bin" collect --once --gateway "$gateway" --token "$token" --data-dir "$work/dist-spool-$i" "${srcs[@]}" \
+    >/dev/null 2>"$work/dist-collector-$i.log" &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p"; done
+pids=()
+shipped=$(echo "$(date +%s.%N) - $start" | bc)
+until [ "$(sessions_visible)" -ge "$expected" ]; do
+  sleep 0.05
+  if [ "$(echo "$(date +%s.%N) - $start > 600" | bc)" = 1 ]; then echo "not every session visible after 600 s" >&2; exit 1; fi
+done
+visible=$(echo "$(date +%s.%N) - $start" | bc)
+gw=$(metric 18450 accrete_gateway_events_total)
+agg=$(metric 18453 accrete_aggregator_events_total)
+echo "throughput: $collectors collectors shipped $gw events in $(printf '%.2f' "$shipped") s; every session visible in the API after $(printf '%.2f' "$visible") s"
+echo "  end to end: $(echo "$gw / $visible" | bc | awk '{printf "%d", $1}') events/s (collector -> gateway -> Kafka -> 2 classifiers -> aggregator -> ClickHouse -> API)"
+echo "  aggregator stored $agg events (at least once: >= $gw)"
+
+# 2. Lag: a collector following a folder; a new session's first line until its drill-down answers.
+lagdir="$work/dist-lag/.claude"
+rm -rf "$work/dist-lag" "$work/dist-lag-spool"
+mkdir -p "$lagdir/projects/-bench-lag"
+RUST_LOG=warn ACCRETE__COLLECTOR__BATCH_MAX_DELAY_MS=20 \
+  "$bin" collect --gateway "$gateway" --token "$token" --data-dir "$work/dist-lag-spool" --source "lagger=$lagdir" \
+  >/dev/null 2>"$work/dist-lag-collector.log" &
+pids+=($!)
+sleep 2
+python3 - "$lagdir" "$api" "$samples" <<'PY'
+import json, os, sys, time, urllib.request, uuid
+claude, api, samples = sys.argv[1], sys.argv[2], int(sys.argv[3])
+proj = os.path.join(claude, "projects", "-bench-lag")
+lags = []
+deadline = time.monotonic() + 600
+for _ in range(samples):
+    sid = str(uuid.uuid4())
+    ts = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+    line = json.dumps({"type": "assistant", "sessionId": sid, "timestamp": ts,
+                       "message": {"content": [{"type": "tool_use", "name": "TodoWrite", "input": {}}]}})
+    t0 = time.monotonic()
+    with open(os.path.join(proj, sid + ".jsonl"), "w") as f:
+        f.write(line + "\n")
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{api}/v1/sessions/{sid}?person=lagger") as r:
+                if r.status == 200:
+                    break
+        except Exception:
+            pass
+        time.sleep(0.01)
+    lags.append(time.monotonic() - t0)
+    time.sleep(0.05)
+lags.sort()
+p = lambda q: lags[min(len(lags) - 1, int(q * len(lags)))]
+print(f"lag: line written -> visible in the API over {samples} samples: p50 {p(0.5)*1000:.0f} ms, p99 {p(0.99)*1000:.0f} ms, max {lags[-1]*1000:.0f} ms")
+PY
