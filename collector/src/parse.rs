@@ -277,7 +277,9 @@ impl Normalizer<'_> {
     pub fn parse_line(&self, bytes: &[u8], ctx: &LineContext, offset: u64, line: u64) -> ParsedLine {
         let mut out = ParsedLine::default();
         let lossy;
-        let text: &[u8] = match std::str::from_utf8(bytes) {
+        // simdutf8 checks a line several times faster than std (SIMD chosen
+        // at run time): it was a tenth of a catch-up's CPU.
+        let text: &[u8] = match simdutf8::basic::from_utf8(bytes) {
             Ok(_) => bytes,
             Err(_) => {
                 out.invalid_utf8 = true;
