@@ -9,8 +9,10 @@
 #    events counted by the gateway and the aggregator.
 # 2. Lag: a following collector, and a line written to a new transcript
 #    until its session answers in the API's drill-down (p50, p99).
+# 3. The collector daemon alone following FILES transcript files (one
+#    person, about 1.1 GB): its RSS once caught up and its CPU while idle.
 #
-#   bench/distributed.sh [SIZE] [SAMPLES]      # default 1G, 100 samples
+#   bench/distributed.sh [SIZE] [SAMPLES] [FILES]   # default 1G, 100 samples, 1000 files
 #
 # Env: ACCRETE_CORPUS (default ../shared/corpus), BENCH_DIR (/tmp/accrete-bench),
 # COLLECTORS (4), PEOPLE (80). The stack runs on the ports of
@@ -19,6 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-1G}
 samples=${2:-100}
+files=${3:-1000}
 collectors=${COLLECTORS:-4}
 people=${PEOPLE:-80}
 corpus=${ACCRETE_CORPUS:-$(cd .. && pwd)/shared/corpus}
@@ -129,3 +132,37 @@ lags.sort()
 p = lambda q: lags[min(len(lags) - 1, int(q * len(lags)))]
 print(f"lag: line written -> visible in the API over {samples} samples: p50 {p(0.5)*1000:.0f} ms, p99 {p(0.99)*1000:.0f} ms, max {lags[-1]*1000:.0f} ms")
 PY
+
+kill "${pids[@]}" 2>/dev/null || true
+pids=()
+
+# 3. The collector daemon alone, following FILES files (the data of bench/follow.sh).
+fdata="$work/follow-$files"
+if [ ! -f "$fdata/.done" ]; then
+  rm -rf "$fdata"
+  "$bin" gen --from "$work/corpus" --out "$fdata" --people 1 --days $((files * 2)) --sessions-per-day 0.9 --seed 3 >/dev/null
+  find "$fdata" -name '*.jsonl' | sort | tail -n +$((files + 1)) | xargs -r rm -f
+  touch "$fdata/.done"
+fi
+fclaude="$fdata/person00000/.claude"
+rm -rf "$fclaude/projects/-bench-lag"
+fexpected=$("$bin" analyze --json --source "follower=$fclaude" 2>/dev/null |
+  python3 -c 'import json,sys; print(sum(p["sessions"] for p in json.load(sys.stdin)["people"]))')
+rm -rf "$work/dist-follow-spool"
+RUST_LOG=warn "$bin" collect --gateway "$gateway" --token "$token" --data-dir "$work/dist-follow-spool" --source "follower=$fclaude" \
+  >/dev/null 2>"$work/dist-follow-collector.log" &
+cpid=$!
+pids+=($cpid)
+start=$(date +%s.%N)
+follower_sessions() {
+  curl -sf "$api/v1/adoption-matrix?person=follower" | python3 -c 'import json,sys; print(sum(p["sessions"] for p in json.load(sys.stdin)["people"]))' 2>/dev/null || echo 0
+}
+until [ "$(follower_sessions)" -ge "$fexpected" ]; do sleep 0.1; done
+echo "collector daemon: $(find "$fclaude" -name '*.jsonl' | wc -l) files ($(du -sb "$fclaude" | awk '{printf "%.0f MB", $1/1e6}')) shipped and visible in $(echo "$(date +%s.%N) - $start" | bc | awk '{printf "%.1f s", $1}')"
+ticks() { awk '{print $14 + $15}' "/proc/$cpid/stat"; }
+sleep 5
+t0=$(ticks); s0=$(date +%s.%N)
+sleep 30
+t1=$(ticks); s1=$(date +%s.%N)
+hz=$(getconf CLK_TCK)
+echo "  idle for 30 s following them: CPU $(echo "($t1 - $t0) / $hz / ($s1 - $s0) * 100" | bc -l | awk '{printf "%.2f %%", $1}'), RSS $(awk '/VmRSS/ {printf "%.0f MB", $2/1024}' "/proc/$cpid/status"), peak RSS $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$cpid/status")"
