@@ -100,8 +100,8 @@ pub fn router(gateway: Gateway, max_batch_bytes: usize) -> axum::Router {
         .route_service(&format!("/{SERVICE_NAME}/{{*method}}"), svc)
 }
 
-/// The gRPC service over TLS (rustls). Probes use the plain-text port of a
-/// second gateway, or a TCP check: `/healthz` is not served over TLS.
+/// The gRPC service over TLS (rustls). Probes go to the admin port
+/// (`telemetry.admin_listen`), which stays plain HTTP.
 pub async fn serve_tls(
     listener: tokio::net::TcpListener,
     gateway: Gateway,
