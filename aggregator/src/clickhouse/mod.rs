@@ -177,6 +177,16 @@ impl ClickHouseStore {
         }
     }
 
+    /// With a team, the people who may have sessions of it (see
+    /// [`sql::team_people`]): found first, so the query itself reads only
+    /// their rows.
+    async fn team_people(&self, team: &str) -> Result<Option<Vec<String>>, StoreError> {
+        if team.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(self.client.query(&sql::team_people(&self.db)).bind(team).fetch_all().await?))
+    }
+
     async fn sessions(
         &self,
         from: Option<i64>,
@@ -185,27 +195,38 @@ impl ClickHouseStore {
         session_id: &str,
         limit: u64,
     ) -> Result<Vec<SessionSummary>, StoreError> {
-        let q = self.client.query(&sql::person_sessions(&self.db, &self.catalog));
-        let rows: Vec<SessionRow> = bind_filter(q, from, to, person, "")
-            .bind(session_id)
-            .bind(session_id)
-            .bind(person)
-            .bind(limit)
-            .fetch_all()
-            .await?;
+        let st = sql::person_sessions(&self.db, &self.catalog, !session_id.is_empty());
+        let v = Values { from, to, person, team: "", session: session_id, limit, members: &[] };
+        let rows: Vec<SessionRow> = bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?;
         Ok(rows.into_iter().map(|r| self.summary(r)).collect())
     }
 }
 
-fn bind_filter(
-    q: clickhouse::query::Query,
+/// What a statement's `?`s are bound to.
+struct Values<'a> {
     from: Option<i64>,
     to: Option<i64>,
-    person: &str,
-    team: &str,
-) -> clickhouse::query::Query {
-    let (f, t) = (from.unwrap_or(0), to.unwrap_or(0));
-    q.bind(f).bind(f).bind(t).bind(t).bind(person).bind(person).bind(team).bind(team)
+    person: &'a str,
+    team: &'a str,
+    session: &'a str,
+    limit: u64,
+    members: &'a [String],
+}
+
+fn bind(mut q: clickhouse::query::Query, binds: &[sql::Bind], v: &Values) -> clickhouse::query::Query {
+    use sql::Bind as B;
+    for b in binds {
+        q = match b {
+            B::From => q.bind(v.from.unwrap_or(0)),
+            B::To => q.bind(v.to.unwrap_or(0)),
+            B::Person => q.bind(v.person),
+            B::Team => q.bind(v.team),
+            B::Session => q.bind(v.session),
+            B::Limit => q.bind(v.limit),
+            B::Member(i) => q.bind(v.members[*i].as_str()),
+        };
+    }
+    q
 }
 
 #[async_trait]
@@ -276,9 +297,17 @@ impl RollupStore for ClickHouseStore {
 impl QueryStore for ClickHouseStore {
     async fn adoption_matrix(&self, req: &MatrixRequest) -> Result<AdoptionMatrix, StoreError> {
         let (from, to) = time_bounds(&req.from, &req.to)?;
-        let q = self.client.query(&sql::matrix(&self.db, &self.catalog));
-        let rows: Vec<MatrixRow> =
-            bind_filter(q, from, to, &req.person, &req.team).bind(&req.person).bind(&req.person).fetch_all().await?;
+        let members = self.team_people(&req.team).await?;
+        let rows: Vec<MatrixRow> = if members.as_ref().is_some_and(|m| m.is_empty()) {
+            Vec::new() // nobody has a session of that team
+        } else {
+            let team_people = members.as_ref().map(Vec::len);
+            let scope = sql::Scope { person: !req.person.is_empty(), team_people, session: false };
+            let st = sql::matrix(&self.db, &self.catalog, scope);
+            let members = members.as_deref().unwrap_or_default();
+            let v = Values { from, to, person: &req.person, team: &req.team, session: "", limit: 0, members };
+            bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?
+        };
         let mut people: Vec<_> = rows
             .into_iter()
             .map(|r| {
@@ -371,8 +400,14 @@ impl QueryStore for ClickHouseStore {
         to: Option<i64>,
         team: &str,
     ) -> Result<Vec<PersonQuarter>, StoreError> {
-        let q = self.client.query(&sql::person_quarters(&self.db, &self.catalog));
-        let rows: Vec<QuarterRow> = bind_filter(q, from, to, "", team).fetch_all().await?;
+        let members = self.team_people(team).await?;
+        if members.as_ref().is_some_and(|m| m.is_empty()) {
+            return Ok(Vec::new()); // nobody has a session of that team
+        }
+        let st = sql::person_quarters(&self.db, &self.catalog, members.as_ref().map(Vec::len));
+        let members = members.as_deref().unwrap_or_default();
+        let v = Values { from, to, person: "", team, session: "", limit: 0, members };
+        let rows: Vec<QuarterRow> = bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?;
         Ok(rows
             .into_iter()
             .map(|r| PersonQuarter {

@@ -22,11 +22,15 @@ pub fn schema(db: &str) -> Vec<String> {
             ) ENGINE = ReplacingMergeTree() ORDER BY (person, session_id, agent_id, offset, part)"
         ),
         // Every mark; identical marks collapse. "First occurrence" is min(ordinal).
+        // Granules of 1,024 rows (sessions too): a team's people are spread
+        // over the whole sort order, and with 8,192-row granules nearly every
+        // granule held one of them, so a team's query read the whole table.
         format!(
             "CREATE TABLE IF NOT EXISTS {db}.marks (
                 person String, team String, session_id String, agent_id String, key String,
                 ordinal UInt64, line UInt64, ts_ms Int64, evidence String
-            ) ENGINE = ReplacingMergeTree() ORDER BY (person, session_id, agent_id, key, ordinal)"
+            ) ENGINE = ReplacingMergeTree() ORDER BY (person, session_id, agent_id, key, ordinal)
+              SETTINGS index_granularity = 1024"
         ),
         // Per-session summaries, kept by the view below: min, max, uniqExact
         // and anyLast all give the same answer when an event comes twice.
@@ -39,7 +43,7 @@ pub fn schema(db: &str) -> Vec<String> {
                 ended AggregateFunction(maxIf, Int64, UInt8),
                 events AggregateFunction(uniqExact, String, UInt64, UInt32),
                 own AggregateFunction(max, UInt8)
-            ) ENGINE = AggregatingMergeTree() ORDER BY (person, session_id)"
+            ) ENGINE = AggregatingMergeTree() ORDER BY (person, session_id) SETTINGS index_granularity = 1024"
         ),
         format!(
             "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.sessions_mv TO {db}.sessions AS
@@ -95,12 +99,108 @@ pub fn views(db: &str, catalog: &Catalog) -> Vec<String> {
     out
 }
 
-/// Merged per-session summaries that pass `having` (extra conditions).
+/// Merged per-session summaries (every column), for the analysts' view.
 fn sessions_subquery(db: &str, having: &str) -> String {
     format!(
         "SELECT person, session_id, anyLastMerge(team) AS team, anyLastMerge(project) AS project,
                 minIfMerge(started) AS started_ms, maxIfMerge(ended) AS ended_ms, uniqExactMerge(events) AS events
          FROM {db}.sessions GROUP BY person, session_id HAVING maxMerge(own) = 1 AND {having}"
+    )
+}
+
+/// A value a statement binds to a `?`, in the order the `?`s appear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bind {
+    /// The lower time bound (Unix ms, 0 for none).
+    From,
+    /// The upper time bound (Unix ms, 0 for none).
+    To,
+    Person,
+    Team,
+    Session,
+    Limit,
+    /// The i-th of the team's people ([`team_people`]).
+    Member(usize),
+}
+
+/// A statement and what to bind to its `?`s, in order.
+#[derive(Debug, Clone)]
+pub struct Stmt {
+    pub sql: String,
+    pub binds: Vec<Bind>,
+}
+
+/// Which of the optional filters a query has. Person, team and session
+/// filters are applied before the per-session merge (on the sorting key), not
+/// only after it, so a query about one person or one team reads and merges
+/// only their rows instead of every session of the organization; each is in
+/// the statement only when asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scope {
+    pub person: bool,
+    /// A team filter, with this many people found by [`team_people`] (at least 1).
+    pub team_people: Option<usize>,
+    pub session: bool,
+}
+
+/// The people with a session row (merged or not) of a team: a superset of
+/// the people whose merged session has that team (a merged `anyLast` is one
+/// of its parts' values), so reading only their rows before the merge is
+/// exact; the merged team is then checked after the merge.
+pub fn team_people(db: &str) -> String {
+    format!("SELECT DISTINCT person FROM {db}.sessions WHERE finalizeAggregation(team) = ? ORDER BY person")
+}
+
+/// `WHERE` conditions on `sessions` or `marks` rows for a scope.
+fn row_filter(scope: Scope, binds: &mut Vec<Bind>) -> String {
+    let mut c = Vec::new();
+    if scope.person {
+        c.push("person = ?".to_string());
+        binds.push(Bind::Person);
+    }
+    if scope.session {
+        c.push("session_id = ?".to_string());
+        binds.push(Bind::Session);
+    }
+    if let Some(n) = scope.team_people {
+        let n = n.max(1);
+        c.push(format!("person IN ({})", vec!["?"; n].join(", ")));
+        binds.extend((0..n).map(Bind::Member));
+    }
+    if c.is_empty() { "1".to_string() } else { c.join(" AND ") }
+}
+
+/// Merged per-session summaries of a scope, own sessions only, started
+/// within the bounds (and `extra`). `detail` adds the drill-down's columns
+/// (project, end, events: the `uniqExact` merge of every event is the
+/// dearest part, so the matrix and roll-ups leave it out).
+fn scoped_sessions(db: &str, scope: Scope, detail: bool, extra: &str, binds: &mut Vec<Bind>) -> String {
+    let filter = row_filter(scope, binds);
+    let cols = if detail {
+        "anyLastMerge(project) AS project, maxIfMerge(ended) AS ended_ms, uniqExactMerge(events) AS events,"
+    } else {
+        ""
+    };
+    binds.extend([Bind::From, Bind::From, Bind::To, Bind::To]);
+    let team = if scope.team_people.is_some() {
+        binds.push(Bind::Team);
+        " AND team = ?"
+    } else {
+        ""
+    };
+    format!(
+        "SELECT person, session_id, anyLastMerge(team) AS team, {cols} minIfMerge(started) AS started_ms
+         FROM {db}.sessions WHERE {filter} GROUP BY person, session_id
+         HAVING maxMerge(own) = 1 AND (? = 0 OR started_ms >= ?) AND (? = 0 OR started_ms < ?){team}{extra}"
+    )
+}
+
+/// Per-session practice presence of a scope.
+fn scoped_presence(db: &str, catalog: &Catalog, scope: Scope, binds: &mut Vec<Bind>) -> String {
+    let filter = row_filter(scope, binds);
+    format!(
+        "SELECT person, session_id, {p} FROM {db}.marks WHERE {filter} GROUP BY person, session_id",
+        p = presence(catalog)
     )
 }
 
@@ -139,40 +239,35 @@ fn columns(catalog: &Catalog, agg: &str) -> String {
     format!("[{}]", cols.join(", "))
 }
 
-/// Filters shared by the matrix, session lists and roll-ups. Binds, in order:
-/// from, from, to, to, person, person, team, team.
-const FILTER: &str =
-    "(? = 0 OR started_ms >= ?) AND (? = 0 OR started_ms < ?) AND (? = '' OR person = ?) AND (? = '' OR team = ?)";
-
 /// Per person: team, sessions, and per practice the sessions showing it.
-pub fn matrix(db: &str, catalog: &Catalog) -> String {
-    format!(
+pub fn matrix(db: &str, catalog: &Catalog, scope: Scope) -> Stmt {
+    let mut binds = Vec::new();
+    let scope = Scope { session: false, ..scope };
+    let s = scoped_sessions(db, scope, false, "", &mut binds);
+    let m = scoped_presence(db, catalog, scope, &mut binds);
+    let sql = format!(
         "SELECT person, any(team) AS team, count() AS sessions, {sums} AS counts
-         FROM ({s}) AS s ANY LEFT JOIN (
-             SELECT person, session_id, {p} FROM {db}.marks WHERE (? = '' OR person = ?)
-             GROUP BY person, session_id
-         ) AS m USING (person, session_id)
+         FROM ({s}) AS s ANY LEFT JOIN ({m}) AS m USING (person, session_id)
          GROUP BY person ORDER BY person",
-        s = sessions_subquery(db, FILTER),
-        p = presence(catalog),
         sums = columns(catalog, "sum")
-    )
+    );
+    Stmt { sql, binds }
 }
 
-/// One person's sessions, newest first (or the one with a given id). Binds
-/// FILTER, the session id twice (`''` for all), then person, then a limit.
-pub fn person_sessions(db: &str, catalog: &Catalog) -> String {
-    format!(
+/// One person's sessions, newest first (or, with `session`, the one with that id).
+pub fn person_sessions(db: &str, catalog: &Catalog, session: bool) -> Stmt {
+    let mut binds = Vec::new();
+    let scope = Scope { person: true, team_people: None, session };
+    let s = scoped_sessions(db, scope, true, "", &mut binds);
+    let m = scoped_presence(db, catalog, scope, &mut binds);
+    binds.push(Bind::Limit);
+    let sql = format!(
         "SELECT session_id, person, team, project, started_ms, ended_ms, events, {cols} AS present
-         FROM ({s}) AS s ANY LEFT JOIN (
-             SELECT person, session_id, {p} FROM {db}.marks WHERE person = ?
-             GROUP BY person, session_id
-         ) AS m USING (person, session_id)
+         FROM ({s}) AS s ANY LEFT JOIN ({m}) AS m USING (person, session_id)
          ORDER BY started_ms DESC, session_id LIMIT ?",
-        s = sessions_subquery(db, &format!("{FILTER} AND (? = '' OR session_id = ?)")),
-        p = presence(catalog),
         cols = columns(catalog, "")
-    )
+    );
+    Stmt { sql, binds }
 }
 
 /// Who has a session with this id (to tell people apart).
@@ -198,18 +293,19 @@ pub fn session_timeline(db: &str) -> String {
 }
 
 /// Per quarter and person: team, sessions, and per practice the sessions showing it.
-pub fn person_quarters(db: &str, catalog: &Catalog) -> String {
-    format!(
+pub fn person_quarters(db: &str, catalog: &Catalog, team_people: Option<usize>) -> Stmt {
+    let mut binds = Vec::new();
+    let scope = Scope { team_people, ..Scope::default() };
+    let s = scoped_sessions(db, scope, false, " AND started_ms > 0", &mut binds);
+    let m = scoped_presence(db, catalog, scope, &mut binds);
+    let sql = format!(
         "SELECT toString(toStartOfQuarter(toDateTime(intDiv(started_ms, 1000), 'UTC'))) AS quarter, person,
                 any(team) AS team, count() AS sessions, {sums} AS counts
-         FROM ({s}) AS s ANY LEFT JOIN (
-             SELECT person, session_id, {p} FROM {db}.marks GROUP BY person, session_id
-         ) AS m USING (person, session_id)
+         FROM ({s}) AS s ANY LEFT JOIN ({m}) AS m USING (person, session_id)
          GROUP BY quarter, person ORDER BY quarter, person",
-        s = sessions_subquery(db, &format!("started_ms > 0 AND {FILTER}")),
-        p = presence(catalog),
         sums = columns(catalog, "sum")
-    )
+    );
+    Stmt { sql, binds }
 }
 
 /// Every statement of this module with sample values in place of `?`, and
@@ -226,8 +322,24 @@ pub fn statements_for_check(db: &str, catalog: &Catalog) -> Vec<String> {
         }
         out
     }
-    let filter = ["0", "0", "0", "0", "''", "''", "''", "''"];
-    let person_filter = ["1", "1", "4102444800000", "4102444800000", "'dev1'", "'dev1'", "''", "''"];
+    // Sample values: no time bounds, or bounds that hold the sample session.
+    let bind = |st: Stmt, bounded: bool, limit: &str| -> String {
+        let values: Vec<&str> = st
+            .binds
+            .iter()
+            .map(|b| match (b, bounded) {
+                (Bind::From, false) | (Bind::To, false) => "0",
+                (Bind::From, true) => "1",
+                (Bind::To, true) => "4102444800000",
+                (Bind::Person, _) => "'dev1'",
+                (Bind::Team, _) => "'eng'",
+                (Bind::Session, _) => "'s1'",
+                (Bind::Limit, _) => limit,
+                (Bind::Member(_), _) => "'dev1'",
+            })
+            .collect();
+        fill(&st.sql, &values)
+    };
     let mut out = schema(db);
     out.extend(views(db, catalog));
     out.push(format!(
@@ -239,13 +351,17 @@ pub fn statements_for_check(db: &str, catalog: &Catalog) -> Vec<String> {
         "INSERT INTO {db}.marks VALUES ('dev1', 'eng', 's1', '', 'plan_mode', 20481, 2, 1769271652451, 'tool_use ExitPlanMode'), \
          ('dev1', 'eng', 's1', '', 'plan_mode.before', 30721, 3, 1769271653451, 'tool_use Edit')"
     ));
-    out.push(fill(&matrix(db, catalog), &[&filter[..], &["''", "''"]].concat()));
-    out.push(fill(&person_sessions(db, catalog), &[&person_filter[..], &["''", "''", "'dev1'", "100"]].concat()));
-    out.push(fill(&person_sessions(db, catalog), &[&person_filter[..], &["'s1'", "'s1'", "'dev1'", "1"]].concat()));
+    for (person, team_people) in [(false, None), (true, None), (false, Some(1)), (true, Some(1))] {
+        out.push(bind(matrix(db, catalog, Scope { person, team_people, session: false }), person, ""));
+    }
+    out.push(bind(person_sessions(db, catalog, false), true, "100"));
+    out.push(bind(person_sessions(db, catalog, true), false, "1"));
     out.push(fill(&session_people(db), &["'s1'"]));
     out.push(fill(&session_marks(db), &["'dev1'", "'s1'"]));
     out.push(fill(&session_timeline(db), &["'dev1'", "'s1'", "100"]));
-    out.push(fill(&person_quarters(db, catalog), &filter));
+    out.push(bind(person_quarters(db, catalog, None), false, ""));
+    out.push(bind(person_quarters(db, catalog, Some(1)), true, ""));
+    out.push(fill(&team_people(db), &["'eng'"]));
     for v in ["session_summary", "adoption_matrix", "quarterly_proficiency"] {
         out.push(format!("SELECT * FROM {db}.{v}"));
     }
@@ -262,7 +378,14 @@ mod tests {
         let all: Vec<String> = schema("accrete")
             .into_iter()
             .chain(views("accrete", &c))
-            .chain([matrix("accrete", &c), person_sessions("accrete", &c), person_quarters("accrete", &c)])
+            .chain(
+                [
+                    matrix("accrete", &c, Scope { person: true, team_people: Some(2), session: false }),
+                    person_sessions("accrete", &c, true),
+                    person_quarters("accrete", &c, Some(3)),
+                ]
+                .map(|s| s.sql),
+            )
             .collect();
         for s in &all {
             for banned in ["LowCardinality", "DateTime64", "toStartOfWeek", "OVER (", "{", " TTL ", "CODEC"] {
