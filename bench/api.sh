@@ -77,7 +77,8 @@ done
 
 person=person00042
 team=team07
-sid=$(curl -sf "$api/v1/people/$person/sessions" | grep -o '"session_id":"[^"]*"' | head -1 | cut -d'"' -f4)
+# (sed reads to the end: with `head`, grep could die of SIGPIPE under pipefail)
+sid=$(curl -sf "$api/v1/people/$person/sessions" | grep -o '"session_id":"[^"]*"' | sed -n '1s/.*:"\(.*\)"/\1/p')
 [ -n "$sid" ] || { echo "no session of $person" >&2; exit 1; }
 
 # Times one path: warm-up, then up to $requests requests (or $max_s
