@@ -136,11 +136,13 @@ PY
 kill "${pids[@]}" 2>/dev/null || true
 pids=()
 
-# 3. The collector daemon alone, following FILES files (the data of bench/follow.sh).
-fdata="$work/follow-$files"
+# 3. The collector daemon alone, following FILES files (made as bench/follow.sh makes them).
+# (Dated in the past: the gateway refuses events from the future.)
+fdata="$work/follow-past-$files"
 if [ ! -f "$fdata/.done" ]; then
   rm -rf "$fdata"
-  "$bin" gen --from "$work/corpus" --out "$fdata" --people 1 --days $((files * 2)) --sessions-per-day 0.9 --seed 3 >/dev/null
+  "$bin" gen --from "$work/corpus" --out "$fdata" --people 1 --days $((files * 2)) --sessions-per-day 0.9 --seed 3 \
+    --start "$(date -u -d "-$((files * 2 + 2)) days" +%F)" >/dev/null
   find "$fdata" -name '*.jsonl' | sort | tail -n +$((files + 1)) | xargs -r rm -f
   touch "$fdata/.done"
 fi
@@ -157,8 +159,17 @@ start=$(date +%s.%N)
 follower_sessions() {
   curl -sf "$api/v1/adoption-matrix?person=follower" | python3 -c 'import json,sys; print(sum(p["sessions"] for p in json.load(sys.stdin)["people"]))' 2>/dev/null || echo 0
 }
-until [ "$(follower_sessions)" -ge "$fexpected" ]; do sleep 0.1; done
-echo "collector daemon: $(find "$fclaude" -name '*.jsonl' | wc -l) files ($(du -sb "$fclaude" | awk '{printf "%.0f MB", $1/1e6}')) shipped and visible in $(echo "$(date +%s.%N) - $start" | bc | awk '{printf "%.1f s", $1}')"
+# Caught up: the spool is empty and the API's count has stopped moving. (A
+# cut-down folder can hold subagent files whose session file was removed:
+# `analyze` and the distributed store count those differently.)
+seen=-1
+while true; do
+  sleep 1
+  now=$(follower_sessions)
+  if [ -z "$(find "$work/dist-follow-spool/spool" -maxdepth 1 -name '*.batch' -print -quit)" ] && [ "$now" -gt 0 ] && [ "$now" = "$seen" ]; then break; fi
+  seen=$now
+done
+echo "collector daemon: $(find "$fclaude" -name '*.jsonl' | wc -l) files ($(du -sb "$fclaude" | awk '{printf "%.0f MB", $1/1e6}')) shipped in $(echo "$(date +%s.%N) - $start - 1" | bc | awk '{printf "%.1f s", $1}'); $seen sessions visible (analyze counts $fexpected)"
 ticks() { awk '{print $14 + $15}' "/proc/$cpid/stat"; }
 sleep 5
 t0=$(ticks); s0=$(date +%s.%N)
