@@ -25,6 +25,8 @@ use accrete_common::pipeline::{Checkpoint, Classified};
 use accrete_common::proto::{TokenUsage, ToolCall};
 use anyhow::bail;
 
+use crate::rng::Rng;
+
 const DAY_MS: i64 = 86_400_000;
 
 pub struct OrgOptions {
@@ -45,54 +47,6 @@ pub struct OrgTotals {
     pub events: u64,
     pub marks: u64,
     pub batches: u64,
-}
-
-/// A small deterministic generator (SplitMix64): same seed, same organization.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.below(hi - lo + 1)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-    /// Poisson-distributed count (Knuth; fine for the small means used here).
-    fn poisson(&mut self, mean: f64) -> u64 {
-        let l = (-mean).exp();
-        let (mut k, mut p) = (0, 1.0);
-        loop {
-            p *= self.unit();
-            if p <= l {
-                return k;
-            }
-            k += 1;
-        }
-    }
-    fn uuid(&mut self) -> String {
-        let (a, b) = (self.next(), self.next());
-        format!(
-            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
-            a & 0x0fff,
-            (b >> 48) & 0x3fff | 0x8000,
-            b & 0xffff_ffff_ffff
-        )
-    }
 }
 
 /// How often a session of an average person shows each practice of the

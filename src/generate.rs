@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use accrete_common::time::{format_rfc3339_ms, parse_rfc3339_ms};
 use anyhow::{Context, bail};
 
+use crate::rng::Rng;
+
 /// One real session: its file, its subagent files, and when it started.
 struct Template {
     project: String,
@@ -32,36 +34,6 @@ pub struct GenOptions {
     pub seed: u64,
     /// First day of the period, Unix ms.
     pub start_ms: i64,
-}
-
-/// A small deterministic generator (SplitMix64): same seed, same output.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn uuid(&mut self) -> String {
-        let (a, b) = (self.next(), self.next());
-        format!(
-            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
-            a & 0x0fff,
-            (b >> 48) & 0x3fff | 0x8000,
-            b & 0xffff_ffff_ffff
-        )
-    }
 }
 
 /// Every top-level session under `from` (a folder of `<person>/.claude`

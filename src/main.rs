@@ -8,6 +8,7 @@ mod embedded;
 mod gen_org;
 mod generate;
 mod output;
+mod rng;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

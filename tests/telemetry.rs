@@ -89,18 +89,23 @@ struct SpanRec {
     parent: String,
 }
 
+/// The `service.name` of an OTLP resource block.
+fn service_name(block: &Value) -> String {
+    block["resource"]["attributes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|a| a["key"] == "service.name")
+        .and_then(|a| a["value"]["stringValue"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
 fn spans(export_lines: &[Value]) -> Vec<SpanRec> {
     let mut out = Vec::new();
     for line in export_lines {
         for rs in line["resourceSpans"].as_array().into_iter().flatten() {
-            let service = rs["resource"]["attributes"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|a| a["key"] == "service.name")
-                .and_then(|a| a["value"]["stringValue"].as_str())
-                .unwrap_or_default()
-                .to_string();
+            let service = service_name(rs);
             for ss in rs["scopeSpans"].as_array().into_iter().flatten() {
                 for s in ss["spans"].as_array().into_iter().flatten() {
                     let field = |k: &str| s[k].as_str().unwrap_or_default().to_string();
@@ -123,14 +128,7 @@ fn metric_names(export_lines: &[Value]) -> BTreeMap<String, BTreeSet<String>> {
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for line in export_lines {
         for rm in line["resourceMetrics"].as_array().into_iter().flatten() {
-            let service = rm["resource"]["attributes"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|a| a["key"] == "service.name")
-                .and_then(|a| a["value"]["stringValue"].as_str())
-                .unwrap_or_default()
-                .to_string();
+            let service = service_name(rm);
             for sm in rm["scopeMetrics"].as_array().into_iter().flatten() {
                 for m in sm["metrics"].as_array().into_iter().flatten() {
                     out.entry(service.clone()).or_default().insert(m["name"].as_str().unwrap_or_default().into());

@@ -143,35 +143,20 @@ fn escape(v: &str) -> String {
 
 /// Every series, in the Prometheus text format.
 pub fn render() -> String {
-    let r = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
     let mut out = String::new();
     let mut last = "";
-    for ((name, labels), v) in &r.series {
-        if *name != last {
-            let (kind, help) = r.help[name];
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-            last = name;
+    for s in snapshot() {
+        if s.name != last {
+            let _ = writeln!(out, "# HELP {} {}\n# TYPE {} {}", s.name, s.help, s.name, s.kind);
+            last = s.name;
         }
-        let l: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{}\"", escape(v))).collect();
+        let l: Vec<String> = s.labels.iter().map(|(k, v)| format!("{k}=\"{}\"", escape(v))).collect();
         let l = if l.is_empty() { String::new() } else { format!("{{{}}}", l.join(",")) };
-        let _ = writeln!(out, "{name}{l} {}", v.load(Ordering::Relaxed));
-    }
-    last = "";
-    for ((name, labels), v) in &r.summaries {
-        if *name != last {
-            let (kind, help) = r.help[name];
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-            last = name;
-        }
-        let l: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{}\"", escape(v))).collect();
-        let l = if l.is_empty() { String::new() } else { format!("{{{}}}", l.join(",")) };
-        let sum = v.0.load(Ordering::Relaxed);
-        if name.ends_with("_seconds") {
-            let _ = writeln!(out, "{name}_sum{l} {}", sum as f64 / 1e6);
+        if s.kind == "summary" {
+            let _ = writeln!(out, "{}_sum{l} {}\n{}_count{l} {}", s.name, s.value, s.name, s.count);
         } else {
-            let _ = writeln!(out, "{name}_sum{l} {sum}");
+            let _ = writeln!(out, "{}{l} {}", s.name, s.value as u64);
         }
-        let _ = writeln!(out, "{name}_count{l} {}", v.1.load(Ordering::Relaxed));
     }
     out
 }
