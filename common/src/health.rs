@@ -63,14 +63,8 @@ mod tests {
         assert!(!ready);
         assert_eq!(json["checks"]["test_dep_b"]["ok"], false);
         set("test_dep_b", true, "reachable");
-        assert!(
-            report().0
-                || report().1["checks"]
-                    .as_object()
-                    .unwrap()
-                    .iter()
-                    .any(|(k, v)| !k.starts_with("test_") && v["ok"] == false)
-        );
+        // No other test of this crate declares checks.
+        assert!(report().0, "{}", report().1);
         set("test_dep_b", false, "connection refused");
         assert_eq!(report().1["checks"]["test_dep_b"]["detail"], "connection refused");
     }
