@@ -66,8 +66,12 @@ pub fn probe_kafka(cfg: &KafkaConfig) {
     health::require("kafka");
     let cfg = cfg.clone();
     tokio::spawn(async move {
+        let probe = match accrete_kafka::Reachability::new(&cfg) {
+            Ok(p) => p,
+            Err(e) => return health::set("kafka", false, format!("{}: {e}", cfg.brokers)),
+        };
         loop {
-            match accrete_kafka::check_reachable(&cfg).await {
+            match probe.check().await {
                 Ok(n) => health::set("kafka", true, format!("{n} broker(s) at {}", cfg.brokers)),
                 Err(e) => health::set("kafka", false, format!("{}: {e}", cfg.brokers)),
             }

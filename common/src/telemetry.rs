@@ -90,11 +90,48 @@ pub fn init_service(log: &LogConfig, tel: &TelemetryConfig, service: &str) -> Te
     if installed && exporting {
         EXPORTING.store(true, Ordering::Relaxed);
         tracing::info!(endpoint = %tel.otlp_endpoint, service, "exporting traces and metrics over otlp");
+        watch_endpoint(tel.otlp_endpoint.clone());
     }
     out
 }
 
+/// The exporters drop what they cannot send without a word: say so when
+/// the receiver cannot be reached, and when it can again.
+fn watch_endpoint(endpoint: String) {
+    let addr = endpoint_addr(&endpoint);
+    tokio::spawn(async move {
+        let mut was_up = true;
+        loop {
+            let up = matches!(
+                tokio::time::timeout(Duration::from_secs(3), tokio::net::TcpStream::connect(&addr)).await,
+                Ok(Ok(_))
+            );
+            match (was_up, up) {
+                (true, false) => tracing::warn!(
+                    %endpoint,
+                    "otlp endpoint not reachable; spans and metrics are dropped until it answers"
+                ),
+                (false, true) => tracing::info!(%endpoint, "otlp endpoint reachable again"),
+                _ => {}
+            }
+            was_up = up;
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        }
+    });
+}
+
 use tracing_subscriber::Layer as _;
+
+/// `host:port` of an OTLP URL (4317, OTLP/gRPC's port, when none is given).
+fn endpoint_addr(endpoint: &str) -> String {
+    let rest = endpoint.split_once("://").map_or(endpoint, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
+        authority.to_string()
+    } else {
+        format!("{authority}:4317")
+    }
+}
 
 fn exporters(tel: &TelemetryConfig, service: &str) -> Result<(SdkTracerProvider, SdkMeterProvider), String> {
     let resource = opentelemetry_sdk::Resource::builder()
@@ -242,6 +279,13 @@ pub fn stage_spans(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endpoint_addresses() {
+        assert_eq!(endpoint_addr("http://otel-collector:4317"), "otel-collector:4317");
+        assert_eq!(endpoint_addr("https://otel.example/v1"), "otel.example:4317");
+        assert_eq!(endpoint_addr("http://[::1]:14317/"), "[::1]:14317");
+    }
 
     #[test]
     fn without_export_contexts_pass_through_unchanged() {

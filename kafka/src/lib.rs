@@ -58,14 +58,31 @@ pub async fn ensure_topics(cfg: &KafkaConfig) -> Result<(), PipelineError> {
     Ok(())
 }
 
-/// Whether the brokers answer a metadata request now (for readiness).
-pub async fn check_reachable(cfg: &KafkaConfig) -> Result<usize, String> {
-    let admin: AdminClient<DefaultClientContext> = base_config(cfg).create().map_err(|e| e.to_string())?;
-    tokio::task::spawn_blocking(move || {
-        admin.inner().fetch_metadata(None, Duration::from_secs(3)).map(|m| m.brokers().len()).map_err(|e| e.to_string())
-    })
-    .await
-    .map_err(|e| e.to_string())?
+/// Asks the brokers for metadata, for readiness. One client for the life of
+/// the process: librdkafka then says once that a broker is down, instead of
+/// a fresh client's burst of connection errors at every probe.
+pub struct Reachability {
+    admin: std::sync::Arc<AdminClient<DefaultClientContext>>,
+}
+
+impl Reachability {
+    pub fn new(cfg: &KafkaConfig) -> Result<Reachability, String> {
+        Ok(Reachability { admin: std::sync::Arc::new(base_config(cfg).create().map_err(|e| e.to_string())?) })
+    }
+
+    /// The number of brokers that answered, or why none did.
+    pub async fn check(&self) -> Result<usize, String> {
+        let admin = self.admin.clone();
+        tokio::task::spawn_blocking(move || {
+            admin
+                .inner()
+                .fetch_metadata(None, Duration::from_secs(3))
+                .map(|m| m.brokers().len())
+                .map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| e.to_string())?
+    }
 }
 
 /// The W3C trace context header each message carries.
