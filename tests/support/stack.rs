@@ -41,8 +41,12 @@ impl Stack {
     /// Starts the stack with more settings for local-stack.sh (e.g. `ACCRETE_OTLP_ENDPOINT`).
     pub fn up_with(offset: u16, extra: &[(&str, &str)]) -> Stack {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("stack-{}-{offset}", std::process::id()));
-        // Twelve ports each: servers, gateway, API, and the five roles' admin ports.
-        let base = 20000 + (std::process::id() % 700) as u16 * 60 + offset * 20;
+        // Twelve ports per offset (servers, gateway, API, the five roles'
+        // admin ports), three offsets per process, all below the kernel's
+        // ephemeral range (32768 and up), where any outgoing connection or
+        // `free_port()` could be holding one.
+        assert!(offset < 3, "three stacks per test process at most");
+        let base = 20000 + (std::process::id() % 300) as u16 * 40 + offset * 12;
         let env: Vec<(String, String)> = [
             ("ACCRETE_STACK_DIR", dir.display().to_string()),
             ("KAFKA_PORT", (base + 1).to_string()),
