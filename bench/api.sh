@@ -28,7 +28,8 @@ export ACCRETE_STACK_DIR="$work/api-stack"
 ch="http://127.0.0.1:$CLICKHOUSE_HTTP_PORT"
 api="http://127.0.0.1:$port"
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+. bench/lib.sh
+machine
 cargo build --release --locked -q
 bin=$PWD/target/release/accrete
 mkdir -p "$work"

@@ -16,16 +16,13 @@ corpus=${ACCRETE_CORPUS:-$(cd .. && pwd)/shared/corpus}
 ccv=${CCUSAGE_VERSION:-20.0.24}
 work=${BENCH_DIR:-/tmp/accrete-bench}
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB"
+. bench/lib.sh
+machine
 cargo build --release --locked -q
 bin=target/release/accrete
 
 mkdir -p "$work"
-if [ ! -d "$work/corpus" ]; then
-  mkdir -p "$work/corpus"
-  tar xzf "$corpus/claude-code-sessions.tar.gz" -C "$work/corpus"
-  tar xzf "$corpus/spotter-sessions.tar.gz" -C "$work/corpus"
-fi
+unpack_corpus "$corpus" "$work/corpus"
 if [ ! -f "$work/gen-$size/.done" ]; then
   rm -rf "$work/gen-$size"
   "$bin" gen --from "$work/corpus" --out "$work/gen-$size" --people 50 --days 120 --max-bytes "$size"

@@ -27,15 +27,12 @@ people=${PEOPLE:-80}
 corpus=${ACCRETE_CORPUS:-$(cd .. && pwd)/shared/corpus}
 work=${BENCH_DIR:-/tmp/accrete-bench}
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB"
+. bench/lib.sh
+machine
 cargo build --release --locked -q
 bin=$PWD/target/release/accrete
 mkdir -p "$work"
-if [ ! -d "$work/corpus" ]; then
-  mkdir -p "$work/corpus"
-  tar xzf "$corpus/claude-code-sessions.tar.gz" -C "$work/corpus"
-  tar xzf "$corpus/spotter-sessions.tar.gz" -C "$work/corpus"
-fi
+unpack_corpus "$corpus" "$work/corpus"
 data="$work/dist-$size-$people"
 if [ ! -f "$data/.done" ]; then
   rm -rf "$data"

@@ -8,10 +8,12 @@
 
 #[path = "support/bi.rs"]
 mod bi;
+mod support;
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
+use support::chdb_available;
 
 use bi::{Value, expand_grafana, expand_metabase};
 
@@ -213,11 +215,7 @@ print(json.dumps({"version": ver, "results": res}))
 
 #[test]
 fn every_bi_query_runs_on_a_current_clickhouse() {
-    let have = Command::new("python3").args(["-c", "import chdb"]).status().is_ok_and(|s| s.success());
-    if !have {
-        let msg = "chdb-core is not installed (pip install chdb-core; scripts/test.sh does it)";
-        assert!(std::env::var("ACCRETE_REQUIRE_CHDB").as_deref() != Ok("1"), "{msg}");
-        eprintln!("SKIPPED: {msg}");
+    if !chdb_available() {
         return;
     }
     let dash = bi::dashboards(&bi::dashboards_dir());

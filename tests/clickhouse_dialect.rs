@@ -20,11 +20,7 @@ fn statements() -> Vec<String> {
 
 #[test]
 fn every_statement_runs_on_a_current_clickhouse() {
-    let have = Command::new("python3").args(["-c", "import chdb"]).status().is_ok_and(|s| s.success());
-    if !have {
-        let msg = "chdb-core is not installed (pip install chdb-core; scripts/test.sh does it)";
-        assert!(std::env::var("ACCRETE_REQUIRE_CHDB").as_deref() != Ok("1"), "{msg}");
-        eprintln!("SKIPPED: {msg}");
+    if !chdb_available() {
         return;
     }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/chdb/check_sql.py");

@@ -23,9 +23,9 @@ tcp_port="${CLICKHOUSE_TCP_PORT:-19000}"
 timeout_s="${CLICKHOUSE_START_TIMEOUT:-30}"
 url="http://127.0.0.1:$http_port"
 pidfile="$dir/clickhouse.pid"
-
-say() { echo "$me: $*" >&2; }
-die() { echo "$me: error: $*" >&2; exit 1; }
+pid_match='clickhouse'
+# shellcheck source=lib.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 
 # --- helpers -----------------------------------------------------------------
 
@@ -43,28 +43,7 @@ find_server() {
   return 1
 }
 
-# Holds an exclusive lock on file $2 through fd $1 until the script exits, so
-# that test binaries starting the stack side by side do not race.
-lock() {
-  mkdir -p "$(dirname "$2")"
-  eval "exec $1>\"\$2\""
-  flock -w 300 "$1" || die "could not lock $2 within 300 s"
-}
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
 pings() { curl -sf --max-time 2 "$url/ping" >/dev/null 2>&1; }
-
-# The pid from the pid file, if that process is alive and is a ClickHouse.
-live_pid() {
-  [ -f "$pidfile" ] || return 1
-  local pid
-  pid="$(cat "$pidfile" 2>/dev/null)" || return 1
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'clickhouse' || return 1
-  echo "$pid"
-}
 
 apt_install() {
   local sudo=""
@@ -236,40 +215,8 @@ cmd_start() {
 }
 
 cmd_stop() {
-  local wipe=0
-  case "${1:-}" in
-    "") ;;
-    --wipe) wipe=1 ;;
-    *) die "usage: $0 stop [--wipe]" ;;
-  esac
   lock 9 "$stack/clickhouse.lock"
-  local pid
-  if pid="$(live_pid)"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    local _
-    for _ in $(seq 1 300); do   # up to 30 s
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      say "pid $pid still running after 30s; sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-    fi
-    rm -f "$pidfile"
-    say "stopped (pid $pid)"
-  else
-    rm -f "$pidfile"
-    if pings; then
-      say "no server of ours is running, but $url answers: left alone"
-    else
-      say "not running"
-    fi
-  fi
-  if [ "$wipe" -eq 1 ]; then
-    rm -rf "$dir"
-    say "wiped $dir"
-  fi
+  stop_server 30 server pings "$url" "$dir" "$@"
 }
 
 cmd_status() {

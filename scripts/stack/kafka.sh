@@ -35,9 +35,9 @@ timeout_s="${KAFKA_START_TIMEOUT:-60}"
 heap="${KAFKA_HEAP_OPTS:--Xmx512m -Xms256m}"
 addr="127.0.0.1:$port"
 pidfile="$dir/kafka.pid"
-
-say() { echo "$me: $*" >&2; }
-die() { echo "$me: error: $*" >&2; exit 1; }
+pid_match='kafka\.Kafka'
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 # --- helpers -----------------------------------------------------------------
 
@@ -47,27 +47,6 @@ pom_sum() { cksum <"$pom" | cut -d' ' -f1; }
 installed() {
   [ -f "$home/.complete" ] && [ "$(cat "$home/.complete")" = "$(pom_sum)" ] &&
     [ -f "$libs/kafka_2.13-$KAFKA_VERSION.jar" ] && compgen -G "$tools/kafka-tools-*.jar" >/dev/null
-}
-
-# Holds an exclusive lock on file $2 through fd $1 until the script exits, so
-# that test binaries starting the stack side by side do not race.
-lock() {
-  mkdir -p "$(dirname "$2")"
-  eval "exec $1>\"\$2\""
-  flock -w 300 "$1" || die "could not lock $2 within 300 s"
-}
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# The pid from the pid file, if that process is alive and is our broker.
-live_pid() {
-  [ -f "$pidfile" ] || return 1
-  local pid
-  pid="$(cat "$pidfile" 2>/dev/null)" || return 1
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka' || return 1
-  echo "$pid"
 }
 
 need_root_apt() {
@@ -310,41 +289,11 @@ cmd_topics() {
   return "$rc"
 }
 
+kafka_port_open() { port_open "$port"; }
+
 cmd_stop() {
-  local wipe=0
-  case "${1:-}" in
-    "") ;;
-    --wipe) wipe=1 ;;
-    *) die "usage: $0 stop [--wipe]" ;;
-  esac
   lock 9 "$stack/kafka.lock"
-  local pid
-  if pid="$(live_pid)"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    local _
-    for _ in $(seq 1 300); do   # up to 30 s for a controlled shutdown
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      say "pid $pid still running after 30s; sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-    fi
-    rm -f "$pidfile"
-    say "stopped (pid $pid)"
-  else
-    rm -f "$pidfile"
-    if port_open "$port"; then
-      say "no broker of ours is running, but $addr answers: left alone"
-    else
-      say "not running"
-    fi
-  fi
-  if [ "$wipe" -eq 1 ]; then
-    rm -rf "$dir"
-    say "wiped $dir"
-  fi
+  stop_server 30 broker kafka_port_open "$addr" "$dir" "$@"
 }
 
 cmd_status() {

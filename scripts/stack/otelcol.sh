@@ -42,9 +42,9 @@ metrics_port="${OTELCOL_METRICS_PORT:-}"
 timeout_s="${OTELCOL_START_TIMEOUT:-30}"
 url="http://127.0.0.1:$grpc_port"
 pidfile="$dir/otelcol.pid"
-
-say() { echo "$me: $*" >&2; }
-die() { echo "$me: error: $*" >&2; exit 1; }
+pid_match='otelcol.*--config'
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 # --- helpers -----------------------------------------------------------------
 
@@ -63,27 +63,6 @@ find_go() {
   return 1
 }
 
-# Holds an exclusive lock on file $2 through fd $1 until the script exits, so
-# that test binaries starting the stack side by side do not race.
-lock() {
-  mkdir -p "$(dirname "$2")"
-  eval "exec $1>\"\$2\""
-  flock -w 900 "$1" || die "could not lock $2 within 900 s"
-}
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# The pid from the pid file, if that process is alive and is our collector.
-live_pid() {
-  [ -f "$pidfile" ] || return 1
-  local pid
-  pid="$(cat "$pidfile" 2>/dev/null)" || return 1
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'otelcol.*--config' || return 1
-  echo "$pid"
-}
-
 print_endpoints() {
   echo "otlp=$url"
   echo "otlp_http=http://127.0.0.1:$http_port"
@@ -96,7 +75,7 @@ print_endpoints() {
 
 cmd_install() {
   if installed; then say "already built: $bin (from the current sources)"; return 0; fi
-  lock 8 "$cache/otelcol-$OTELCOL_VERSION.lock"
+  lock 8 "$cache/otelcol-$OTELCOL_VERSION.lock" 900   # a first Go build takes minutes
   if installed; then say "already built: $bin (from the current sources)"; return 0; fi
   local go_cmd
   find_go || die "no Go toolchain found (PATH, /usr/local/go/bin/go or \$GO); Go >= 1.26 is needed"
@@ -222,41 +201,11 @@ cmd_start() {
   print_endpoints
 }
 
+otlp_port_open() { port_open "$grpc_port"; }
+
 cmd_stop() {
-  local wipe=0
-  case "${1:-}" in
-    "") ;;
-    --wipe) wipe=1 ;;
-    *) die "usage: $0 stop [--wipe]" ;;
-  esac
   lock 9 "$stack/otelcol.lock"
-  local pid
-  if pid="$(live_pid)"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    local _
-    for _ in $(seq 1 100); do   # up to 10 s; it flushes the files on the way out
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      say "pid $pid still running after 10s; sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-    fi
-    rm -f "$pidfile"
-    say "stopped (pid $pid)"
-  else
-    rm -f "$pidfile"
-    if port_open "$grpc_port"; then
-      say "no collector of ours is running, but 127.0.0.1:$grpc_port answers: left alone"
-    else
-      say "not running"
-    fi
-  fi
-  if [ "$wipe" -eq 1 ]; then
-    rm -rf "$dir"
-    say "wiped $dir"
-  fi
+  stop_server 10 collector otlp_port_open "127.0.0.1:$grpc_port" "$dir" "$@"
 }
 
 cmd_status() {

@@ -199,3 +199,15 @@ pub fn matrix_map(
         })
         .collect()
 }
+
+/// Whether PyPI's chdb-core (a current ClickHouse, in-process) can be used;
+/// says so when it cannot, and fails when the run requires it.
+pub fn chdb_available() -> bool {
+    let have = Command::new("python3").args(["-c", "import chdb"]).status().is_ok_and(|s| s.success());
+    if !have {
+        let msg = "chdb-core is not installed (pip install chdb-core; scripts/test.sh does it)";
+        assert!(std::env::var("ACCRETE_REQUIRE_CHDB").as_deref() != Ok("1"), "{msg}");
+        eprintln!("SKIPPED: {msg}");
+    }
+    have
+}
