@@ -164,6 +164,13 @@ pub async fn aggregate(cfg: Config) -> anyhow::Result<ExitCode> {
     let store = clickhouse(&cfg, &stop, false).await?;
     crate::admin::probe_clickhouse(store.clone(), cfg.clickhouse.url.clone());
     let k = cfg.kafka.clone();
+    if cfg.clickhouse.rollups {
+        tokio::spawn(keep_rollups(
+            store.clone(),
+            Duration::from_millis(cfg.clickhouse.compact_interval_ms),
+            stop.clone(),
+        ));
+    }
     info!(brokers = %k.brokers, group = %k.aggregator_group, clickhouse = %cfg.clickhouse.url, "aggregator starting");
     let teams = cfg.teams.clone();
     with_restarts("aggregator", stop.clone(), || async {
@@ -173,6 +180,69 @@ pub async fn aggregate(cfg: Config) -> anyhow::Result<ExitCode> {
     })
     .await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// People per compaction round: one query reads their rows.
+const COMPACT_BATCH: usize = 200;
+
+/// The aggregator's compaction loop: recomputes stale per-person roll-ups
+/// (see `accrete_aggregator::clickhouse::rollups`) as fast as they come,
+/// and looks again every `interval` once none are left.
+async fn keep_rollups(store: Arc<ClickHouseStore>, interval: Duration, mut stop: watch::Receiver<bool>) {
+    let done = accrete_common::metrics::counter(
+        "accrete_rollups_compacted_total",
+        "Per-person roll-ups recomputed after their writes.",
+        &[],
+    );
+    let mut failing = false;
+    while !*stop.borrow() {
+        let wait = match store.compact(COMPACT_BATCH).await {
+            Ok(n) => {
+                done.add(n as u64);
+                if failing {
+                    info!("roll-up compaction works again");
+                    failing = false;
+                }
+                if n == COMPACT_BATCH { Duration::ZERO } else { interval }
+            }
+            Err(e) => {
+                // Queries read stale people from the raw tables meanwhile: slower, still exact.
+                if !failing {
+                    warn!(error = %e, "roll-up compaction failed; retrying");
+                    failing = true;
+                }
+                interval.max(Duration::from_secs(1))
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+/// `accrete compact`: every stale roll-up brought up to date, once.
+pub async fn compact(cfg: Config) -> anyhow::Result<ExitCode> {
+    cfg.validate()?;
+    let _telemetry = telemetry::init_service(&cfg.log, &cfg.telemetry, "accrete-compact");
+    let stop = stop_on_signal();
+    let store = clickhouse(&cfg, &stop, false).await?;
+    let started = std::time::Instant::now();
+    let n = compact_all(&store).await?;
+    println!("accrete compact: {n} people's roll-ups recomputed in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Compacts until no roll-up is stale; returns how many were recomputed.
+pub async fn compact_all(store: &ClickHouseStore) -> anyhow::Result<usize> {
+    let mut total = 0;
+    loop {
+        let n = store.compact(COMPACT_BATCH).await?;
+        total += n;
+        if n < COMPACT_BATCH {
+            return Ok(total);
+        }
+    }
 }
 
 pub async fn api(cfg: Config) -> anyhow::Result<ExitCode> {

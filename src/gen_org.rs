@@ -368,11 +368,13 @@ pub async fn run(
     data_dir: Option<std::path::PathBuf>,
 ) -> anyhow::Result<std::process::ExitCode> {
     let catalog = crate::embedded::load_catalog(cfg)?;
+    let mut clickhouse = None;
     let (store, where_): (Arc<dyn RollupStore>, String) = match store_kind {
         "clickhouse" => {
-            let s = ClickHouseStore::new(&cfg.clickhouse, catalog.clone());
+            let s = Arc::new(ClickHouseStore::new(&cfg.clickhouse, catalog.clone()));
             s.migrate(false).await?;
-            (Arc::new(s), format!("clickhouse {} database {}", cfg.clickhouse.url, cfg.clickhouse.database))
+            clickhouse = Some(s.clone());
+            (s, format!("clickhouse {} database {}", cfg.clickhouse.url, cfg.clickhouse.database))
         }
         "sqlite" => {
             let dir = data_dir.unwrap_or_else(|| cfg.data_dir.clone());
@@ -395,6 +397,12 @@ pub async fn run(
         totals.batches,
         totals.events as f64 / secs.max(1e-9)
     );
+    if let Some(s) = clickhouse.filter(|_| cfg.clickhouse.rollups) {
+        // What a running aggregator would do next.
+        let t = Instant::now();
+        let n = crate::distributed::compact_all(&s).await?;
+        println!("accrete gen-org: {n} people's roll-ups computed in {:.1} s", t.elapsed().as_secs_f64());
+    }
     Ok(std::process::ExitCode::SUCCESS)
 }
 

@@ -105,6 +105,9 @@ enum Command {
     Classify,
     /// The aggregator: Kafka to ClickHouse roll-ups.
     Aggregate,
+    /// Bring every stale per-person roll-up in ClickHouse up to date, then exit
+    /// (the aggregator does this continuously; for upgrades and benchmarks).
+    Compact,
     /// The query API and dashboard on ClickHouse.
     Api {
         #[arg(long)]
@@ -286,6 +289,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             Ok(std::process::ExitCode::SUCCESS)
         }
         Command::Aggregate => distributed::aggregate(Config::load(config)?).await,
+        Command::Compact => distributed::compact(Config::load(config)?).await,
         Command::Api { listen } => {
             let mut cfg = Config::load(config)?;
             if let Some(l) = listen {

@@ -3,12 +3,15 @@
 //! (chdb-core, ClickHouse in-process) accept: every statement runs on both,
 //! and the queries return rows for sample data.
 
+#[path = "support/clickhouse.rs"]
+mod ch_server;
 mod support;
 
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use ch_server::ClickHouse;
 use support::*;
 
 fn statements() -> Vec<String> {
@@ -34,25 +37,8 @@ fn every_statement_runs_on_a_current_clickhouse() {
 
 #[test]
 fn every_statement_runs_on_clickhouse_18_16() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ch-{}", std::process::id()));
-    let port = free_port();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/stack/clickhouse.sh");
-    let env = [
-        ("ACCRETE_STACK_DIR", dir.display().to_string()),
-        ("CLICKHOUSE_HTTP_PORT", port.to_string()),
-        ("CLICKHOUSE_TCP_PORT", free_port().to_string()),
-    ];
-    for step in ["install", "start"] {
-        let out = Command::new("bash").arg(&script).arg(step).envs(env.clone()).output().unwrap();
-        assert!(out.status.success(), "clickhouse.sh {step}: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    struct Down<'a>(&'a Path, Vec<(&'a str, String)>);
-    impl Drop for Down<'_> {
-        fn drop(&mut self) {
-            let _ = Command::new("bash").arg(self.0).args(["stop", "--wipe"]).envs(self.1.clone()).status();
-        }
-    }
-    let _down = Down(&script, env.to_vec());
+    let server = ClickHouse::start("dialect");
+    let port = server.http_port;
     let (_, version) = post(port, "SELECT version()");
     eprintln!("clickhouse {}", version.trim());
     let mut inserted = false;

@@ -207,7 +207,7 @@ fn admin_ports_answer_and_one_batch_is_one_trace_across_the_stack() {
         &[lines::user(session, "hello"), lines::commit(session), lines::todo(session)],
     );
     let spool = home.path().join("spool");
-    let source = [format!("--source"), format!("tracer:platform={}", claude.display())];
+    let source = ["--source".to_string(), format!("tracer:platform={}", claude.display())];
     let mut c = stack.collector(&source, &spool, true, &[("ACCRETE__TELEMETRY__OTLP_ENDPOINT", &otlp)]);
     assert!(c.wait().unwrap().success(), "the collector failed");
     let api = stack.addr("api").to_string();

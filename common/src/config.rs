@@ -156,6 +156,11 @@ pub struct ClickHouseConfig {
     pub validation: bool,
     /// LZ4 over HTTP: on for remote servers; old servers mishandle it.
     pub compression: bool,
+    /// Answer organization and team queries from per-person roll-ups
+    /// (exact; the aggregator keeps them). Off: always merge the raw tables.
+    pub rollups: bool,
+    /// How often the aggregator looks for stale roll-ups when none were left.
+    pub compact_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -220,6 +225,8 @@ impl Default for ClickHouseConfig {
             password: String::new(),
             validation: false,
             compression: false,
+            rollups: true,
+            compact_interval_ms: 1000,
         }
     }
 }
@@ -414,6 +421,9 @@ impl Config {
         if !self.clickhouse.database.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(invalid("clickhouse.database", "may only hold letters, digits and _"));
         }
+        if self.clickhouse.compact_interval_ms == 0 {
+            return Err(invalid("clickhouse.compact_interval_ms", "must be at least 1"));
+        }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(invalid("log.format", format!("`{}` is not `text` or `json`", self.log.format)));
         }
@@ -456,7 +466,7 @@ impl TelemetryConfig {
             })?;
         }
         let e = &self.otlp_endpoint;
-        if !e.is_empty() && !(e.starts_with("http://") || e.starts_with("https://")) {
+        if !(e.is_empty() || e.starts_with("http://") || e.starts_with("https://")) {
             return Err(invalid("telemetry.otlp_endpoint", format!("`{e}` is not an http:// or https:// URL")));
         }
         if !(0.0..=1.0).contains(&self.trace_sample_ratio) {

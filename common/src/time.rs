@@ -90,9 +90,42 @@ pub fn format_rfc3339_ms(ms: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{f:03}Z")
 }
 
+const DAY_MS: i64 = 86_400_000;
+
+/// The start (UTC midnight) of the day holding `ms`.
+pub fn day_start(ms: i64) -> i64 {
+    ms.div_euclid(DAY_MS) * DAY_MS
+}
+
+/// The start (the 1st, UTC midnight) of the month holding `ms`.
+pub fn month_start(ms: i64) -> i64 {
+    let (y, m, _) = civil_from_days(ms.div_euclid(DAY_MS));
+    days_from_civil(y, m, 1) * DAY_MS
+}
+
+/// The start of the month after the one holding `ms`.
+pub fn next_month_start(ms: i64) -> i64 {
+    let (y, m, _) = civil_from_days(ms.div_euclid(DAY_MS));
+    let (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    days_from_civil(y, m, 1) * DAY_MS
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn months_and_days() {
+        let t = parse_rfc3339_ms("2026-12-31T23:59:59.999Z").unwrap();
+        assert_eq!(day_start(t), parse_rfc3339_ms("2026-12-31").unwrap());
+        assert_eq!(month_start(t), parse_rfc3339_ms("2026-12-01").unwrap());
+        assert_eq!(next_month_start(t), parse_rfc3339_ms("2027-01-01").unwrap());
+        let feb = parse_rfc3339_ms("2024-02-29T12:00:00Z").unwrap();
+        assert_eq!(month_start(feb), parse_rfc3339_ms("2024-02-01").unwrap());
+        assert_eq!(next_month_start(feb), parse_rfc3339_ms("2024-03-01").unwrap());
+        assert_eq!(month_start(-1), parse_rfc3339_ms("1969-12-01").unwrap());
+        assert_eq!(day_start(-1), -DAY_MS);
+    }
 
     #[test]
     fn parses_transcript_timestamps() {

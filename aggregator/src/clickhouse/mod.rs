@@ -4,6 +4,7 @@
 //! states of idempotent functions (min, max, uniqExact), and "first
 //! occurrence" is always a minimum.
 
+pub mod rollups;
 pub mod sql;
 
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use clickhouse::{Client, Row};
 use serde::{Deserialize, Serialize};
 use tracing::info;
 
+use self::rollups::{Buckets, Fact};
 use crate::rollup::{MarkRow, PersonQuarter, content_json, empty_row, evidence, practices_at, score_rows, summarize};
 use crate::sqlite::{MAX_SESSIONS, MAX_TIMELINE, catalog_message};
 use crate::store::{QueryStore, RollupStore, StoreError, time_bounds};
@@ -105,6 +107,41 @@ struct TimelineRow {
     content: String,
 }
 
+#[derive(Row, Serialize)]
+struct PersonWrite<'a> {
+    person: &'a str,
+    n: u64,
+}
+
+#[derive(Row, Deserialize)]
+struct StaleRow {
+    person: String,
+    n: u64,
+}
+
+#[derive(Row, Deserialize)]
+struct FactRow {
+    person: String,
+    team: String,
+    started_ms: i64,
+    present: Vec<u8>,
+}
+
+#[derive(Row, Serialize)]
+struct RollupInsert<'a> {
+    person: &'a str,
+    version: u64,
+    catalog: &'a str,
+    m_start: &'a [i64],
+    m_team: &'a [String],
+    m_sessions: &'a [u32],
+    m_counts: &'a [Vec<u32>],
+    d_start: &'a [i64],
+    d_team: &'a [String],
+    d_sessions: &'a [u32],
+    d_counts: &'a [Vec<u32>],
+}
+
 #[derive(Row, Deserialize)]
 struct QuarterRow {
     quarter: String,
@@ -118,7 +155,14 @@ pub struct ClickHouseStore {
     client: Client,
     db: String,
     catalog: Arc<Catalog>,
+    /// Answer organization and team queries from the roll-ups.
+    rollups: bool,
+    fingerprint: String,
 }
+
+/// With more stale people than this, a query reads everyone from the raw
+/// tables (a large catch-up is under way).
+const MAX_STALE: usize = 1000;
 
 impl ClickHouseStore {
     pub fn new(cfg: &ClickHouseConfig, catalog: Arc<Catalog>) -> ClickHouseStore {
@@ -133,7 +177,8 @@ impl ClickHouseStore {
             } else {
                 clickhouse::Compression::None
             });
-        ClickHouseStore { client, db: cfg.database.clone(), catalog }
+        let fingerprint = sql::catalog_fingerprint(&catalog);
+        ClickHouseStore { client, db: cfg.database.clone(), catalog, rollups: cfg.rollups, fingerprint }
     }
 
     /// Creates the database and tables if missing (schema version 1), and
@@ -142,8 +187,16 @@ impl ClickHouseStore {
         // DDL goes to the default database: ours may not exist yet.
         let admin = self.client.clone().with_database("default");
         let view_ddl = if views { sql::views(&self.db, &self.catalog) } else { Vec::new() };
+        let had_writes = match admin.query(&sql::person_writes_exists(&self.db)).fetch_one::<u8>().await {
+            Ok(v) => v == 1,
+            Err(_) => false, // no database yet
+        };
         for stmt in sql::schema(&self.db).into_iter().chain(view_ddl) {
             admin.query(&stmt).execute().await?;
+        }
+        if !had_writes {
+            // A store from before the roll-ups: everyone starts stale.
+            admin.query(&sql::seed_person_writes(&self.db)).execute().await?;
         }
         info!(database = %self.db, "clickhouse schema ready");
         Ok(())
@@ -196,13 +249,130 @@ impl ClickHouseStore {
         limit: u64,
     ) -> Result<Vec<SessionSummary>, StoreError> {
         let st = sql::person_sessions(&self.db, &self.catalog, !session_id.is_empty());
-        let v = Values { from, to, person, team: "", session: session_id, limit, members: &[] };
+        let v = Values { from, to, person, session: session_id, limit, ..Values::default() };
         let rows: Vec<SessionRow> = bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?;
         Ok(rows.into_iter().map(|r| self.summary(r)).collect())
     }
 }
 
+impl ClickHouseStore {
+    /// Recomputes the roll-ups of up to `max` stale people (see [`rollups`]);
+    /// returns how many were written. Run it until it returns 0.
+    pub async fn compact(&self, max: usize) -> Result<usize, StoreError> {
+        let stale: Vec<StaleRow> = self
+            .client
+            .query(&sql::stale_people(&self.db))
+            .bind(&self.fingerprint)
+            .bind(max as u64)
+            .fetch_all()
+            .await?;
+        if stale.is_empty() {
+            return Ok(0);
+        }
+        let people: Vec<String> = stale.iter().map(|s| s.person.clone()).collect();
+        let versions = stale.into_iter().map(|s| (s.person, s.n)).collect();
+        let st = sql::person_facts(&self.db, &self.catalog, people.len());
+        let v = Values { members: &people, ..Values::default() };
+        let rows: Vec<FactRow> = bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?;
+        let facts: Vec<Fact> = rows
+            .into_iter()
+            .map(|r| Fact { person: r.person, team: r.team, started_ms: r.started_ms, present: r.present })
+            .collect();
+        let computed = rollups::compute(&facts, &versions, self.catalog.practices.len());
+        let mut ins = self.client.insert::<RollupInsert>("person_rollups").await?;
+        for r in &computed {
+            ins.write(&RollupInsert {
+                person: &r.person,
+                version: r.version,
+                catalog: &self.fingerprint,
+                m_start: &r.months.start,
+                m_team: &r.months.team,
+                m_sessions: &r.months.sessions,
+                m_counts: &r.months.counts,
+                d_start: &r.days.start,
+                d_team: &r.days.team,
+                d_sessions: &r.days.sessions,
+                d_counts: &r.days.counts,
+            })
+            .await?;
+        }
+        ins.end().await?;
+        Ok(computed.len())
+    }
+
+    /// The people whose roll-up is stale, or `None` when there are too many
+    /// for the roll-ups to be worth reading.
+    async fn stale(&self) -> Result<Option<Vec<String>>, StoreError> {
+        let rows: Vec<StaleRow> = self
+            .client
+            .query(&sql::stale_people(&self.db))
+            .bind(&self.fingerprint)
+            .bind(MAX_STALE as u64 + 1)
+            .fetch_all()
+            .await?;
+        Ok((rows.len() <= MAX_STALE).then(|| rows.into_iter().map(|r| r.person).collect()))
+    }
+
+    /// When the roll-ups can answer (no person filter, day-aligned bounds,
+    /// not too many stale people): the buckets and the stale people.
+    async fn rollup_plan(
+        &self,
+        from: Option<i64>,
+        to: Option<i64>,
+        person: &str,
+    ) -> Result<Option<(Buckets, Vec<String>)>, StoreError> {
+        if !self.rollups || !person.is_empty() {
+            return Ok(None);
+        }
+        let Some(b) = Buckets::for_bounds(from, to) else { return Ok(None) };
+        Ok(self.stale().await?.map(|stale| (b, stale)))
+    }
+
+    /// The matrix's rows: roll-ups for everyone but the stale people, the raw
+    /// tables for them.
+    async fn matrix_rows(
+        &self,
+        from: Option<i64>,
+        to: Option<i64>,
+        team: &str,
+        (b, stale): (Buckets, Vec<String>),
+    ) -> Result<Vec<MatrixRow>, StoreError> {
+        let st = sql::rollup_matrix(&self.db, stale.len(), b.days, !team.is_empty());
+        let v = Values { team, members: &stale, catalog: &self.fingerprint, buckets: Some(b), ..Values::default() };
+        let mut rows: Vec<MatrixRow> = bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?;
+        if !stale.is_empty() {
+            let scope = sql::Scope { people: Some(stale.len()), team: !team.is_empty(), ..Default::default() };
+            let st = sql::matrix(&self.db, &self.catalog, scope);
+            let v = Values { from, to, team, members: &stale, ..Values::default() };
+            rows.extend(bind(self.client.query(&st.sql), &st.binds, &v).fetch_all::<MatrixRow>().await?);
+            rows.sort_by(|a, b| a.person.cmp(&b.person));
+        }
+        Ok(rows)
+    }
+
+    async fn quarter_rows(
+        &self,
+        from: Option<i64>,
+        to: Option<i64>,
+        team: &str,
+        (b, stale): (Buckets, Vec<String>),
+    ) -> Result<Vec<QuarterRow>, StoreError> {
+        let st = sql::rollup_quarters(&self.db, stale.len(), b.days, !team.is_empty());
+        let v = Values { team, members: &stale, catalog: &self.fingerprint, buckets: Some(b), ..Values::default() };
+        let mut rows: Vec<QuarterRow> = bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?;
+        if !stale.is_empty() {
+            let scope = sql::Scope { people: Some(stale.len()), team: !team.is_empty(), ..Default::default() };
+            let st = sql::person_quarters(&self.db, &self.catalog, scope);
+            let v = Values { from, to, team, members: &stale, ..Values::default() };
+            rows.extend(bind(self.client.query(&st.sql), &st.binds, &v).fetch_all::<QuarterRow>().await?);
+            rows.sort_by(|a, b| (&a.quarter, &a.person).cmp(&(&b.quarter, &b.person)));
+        }
+        Ok(rows)
+    }
+}
+
 /// What a statement's `?`s are bound to.
+#[derive(Default)]
 struct Values<'a> {
     from: Option<i64>,
     to: Option<i64>,
@@ -211,6 +381,8 @@ struct Values<'a> {
     session: &'a str,
     limit: u64,
     members: &'a [String],
+    catalog: &'a str,
+    buckets: Option<Buckets>,
 }
 
 fn bind(mut q: clickhouse::query::Query, binds: &[sql::Bind], v: &Values) -> clickhouse::query::Query {
@@ -224,6 +396,11 @@ fn bind(mut q: clickhouse::query::Query, binds: &[sql::Bind], v: &Values) -> cli
             B::Session => q.bind(v.session),
             B::Limit => q.bind(v.limit),
             B::Member(i) => q.bind(v.members[*i].as_str()),
+            B::Catalog => q.bind(v.catalog),
+            B::MonthsFrom => q.bind(v.buckets.map_or(0, |b| b.months_from)),
+            B::MonthsTo => q.bind(v.buckets.map_or(0, |b| b.months_to)),
+            B::DaysFrom => q.bind(v.buckets.map_or(0, |b| b.days_from)),
+            B::DaysTo => q.bind(v.buckets.map_or(0, |b| b.days_to)),
         };
     }
     q
@@ -284,6 +461,20 @@ impl RollupStore for ClickHouseStore {
             ins.end().await?;
             latency("marks").observe_duration(started.elapsed());
         }
+        // Last: a person's count may only grow once their rows are in (see `rollups`).
+        let people: std::collections::BTreeSet<&str> = batch
+            .events
+            .iter()
+            .map(|e| e.person.as_str())
+            .chain(batch.marks.iter().map(|m| m.person.as_str()))
+            .collect();
+        if !people.is_empty() {
+            let mut ins = self.client.insert::<PersonWrite>("person_writes").await?;
+            for person in people {
+                ins.write(&PersonWrite { person, n: 1 }).await?;
+            }
+            ins.end().await?;
+        }
         Ok(())
     }
 
@@ -297,16 +488,21 @@ impl RollupStore for ClickHouseStore {
 impl QueryStore for ClickHouseStore {
     async fn adoption_matrix(&self, req: &MatrixRequest) -> Result<AdoptionMatrix, StoreError> {
         let (from, to) = time_bounds(&req.from, &req.to)?;
-        let members = self.team_people(&req.team).await?;
-        let rows: Vec<MatrixRow> = if members.as_ref().is_some_and(|m| m.is_empty()) {
-            Vec::new() // nobody has a session of that team
+        let rows: Vec<MatrixRow> = if let Some(plan) = self.rollup_plan(from, to, &req.person).await? {
+            self.matrix_rows(from, to, &req.team, plan).await?
         } else {
-            let team_people = members.as_ref().map(Vec::len);
-            let scope = sql::Scope { person: !req.person.is_empty(), team_people, session: false };
-            let st = sql::matrix(&self.db, &self.catalog, scope);
-            let members = members.as_deref().unwrap_or_default();
-            let v = Values { from, to, person: &req.person, team: &req.team, session: "", limit: 0, members };
-            bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?
+            let members = self.team_people(&req.team).await?;
+            if members.as_ref().is_some_and(|m| m.is_empty()) {
+                Vec::new() // nobody has a session of that team
+            } else {
+                let people = members.as_ref().map(Vec::len);
+                let scope =
+                    sql::Scope { person: !req.person.is_empty(), people, team: people.is_some(), session: false };
+                let st = sql::matrix(&self.db, &self.catalog, scope);
+                let members = members.as_deref().unwrap_or_default();
+                let v = Values { from, to, person: &req.person, team: &req.team, members, ..Values::default() };
+                bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?
+            }
         };
         let mut people: Vec<_> = rows
             .into_iter()
@@ -400,14 +596,20 @@ impl QueryStore for ClickHouseStore {
         to: Option<i64>,
         team: &str,
     ) -> Result<Vec<PersonQuarter>, StoreError> {
-        let members = self.team_people(team).await?;
-        if members.as_ref().is_some_and(|m| m.is_empty()) {
-            return Ok(Vec::new()); // nobody has a session of that team
-        }
-        let st = sql::person_quarters(&self.db, &self.catalog, members.as_ref().map(Vec::len));
-        let members = members.as_deref().unwrap_or_default();
-        let v = Values { from, to, person: "", team, session: "", limit: 0, members };
-        let rows: Vec<QuarterRow> = bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?;
+        let rows: Vec<QuarterRow> = if let Some(plan) = self.rollup_plan(from, to, "").await? {
+            self.quarter_rows(from, to, team, plan).await?
+        } else {
+            let members = self.team_people(team).await?;
+            if members.as_ref().is_some_and(|m| m.is_empty()) {
+                return Ok(Vec::new()); // nobody has a session of that team
+            }
+            let people = members.as_ref().map(Vec::len);
+            let scope = sql::Scope { people, team: people.is_some(), ..Default::default() };
+            let st = sql::person_quarters(&self.db, &self.catalog, scope);
+            let members = members.as_deref().unwrap_or_default();
+            let v = Values { from, to, team, members, ..Values::default() };
+            bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?
+        };
         Ok(rows
             .into_iter()
             .map(|r| PersonQuarter {

@@ -55,7 +55,36 @@ pub fn schema(db: &str) -> Vec<String> {
                     maxState(toUInt8(agent_id = '')) AS own
              FROM {db}.events GROUP BY person, session_id"
         ),
+        // How many stored batches touched each person: written after the
+        // batch's events and marks, summed on merge, so it only grows.
+        format!(
+            "CREATE TABLE IF NOT EXISTS {db}.person_writes (person String, n UInt64)
+             ENGINE = SummingMergeTree() ORDER BY person"
+        ),
+        // Each person's sessions and practice counts per month and team, and
+        // per day and team (`m_*`, `d_*`: parallel arrays), recomputed whole
+        // from the tables above; `version` is the `person_writes` count it
+        // was computed after, so the newest row replaces the others and a
+        // person is stale while their count is ahead of it. Month -1 holds
+        // sessions without a start time.
+        format!(
+            "CREATE TABLE IF NOT EXISTS {db}.person_rollups (
+                person String, version UInt64, catalog String,
+                m_start Array(Int64), m_team Array(String), m_sessions Array(UInt32), m_counts Array(Array(UInt32)),
+                d_start Array(Int64), d_team Array(String), d_sessions Array(UInt32), d_counts Array(Array(UInt32))
+            ) ENGINE = ReplacingMergeTree(version) ORDER BY person"
+        ),
     ]
+}
+
+/// Counts every person with sessions as touched once: run when
+/// `person_writes` is first made, on a store written before it existed.
+pub fn seed_person_writes(db: &str) -> String {
+    format!("INSERT INTO {db}.person_writes SELECT person, toUInt64(1) AS n FROM {db}.sessions GROUP BY person")
+}
+
+pub fn person_writes_exists(db: &str) -> String {
+    format!("EXISTS TABLE {db}.person_writes")
 }
 
 /// Views named for analysts (Grafana, Metabase) who query ClickHouse directly.
@@ -79,7 +108,7 @@ pub fn views(db: &str, catalog: &Catalog) -> Vec<String> {
         ),
         format!(
             "CREATE VIEW IF NOT EXISTS {db}.adoption_matrix AS
-             SELECT person, any(team) AS team, count() AS sessions,
+             SELECT person, max(team) AS team, count() AS sessions,
                     arrayJoin(arrayEnumerate([{ids}])) AS i, [{ids}][i] AS practice,
                     sum(practices_present[i]) AS sessions_with_practice
              FROM {db}.session_summary GROUP BY person, i",
@@ -119,8 +148,17 @@ pub enum Bind {
     Team,
     Session,
     Limit,
-    /// The i-th of the team's people ([`team_people`]).
+    /// The i-th of the statement's people: a team's ([`team_people`]), or
+    /// those whose roll-up is stale.
     Member(usize),
+    /// The catalog's fingerprint ([`catalog_fingerprint`]).
+    Catalog,
+    /// Whole months from roll-ups: the first month start, and the end (see `Buckets`).
+    MonthsFrom,
+    MonthsTo,
+    /// The bounds' days (only days outside the whole months are read).
+    DaysFrom,
+    DaysTo,
 }
 
 /// A statement and what to bind to its `?`s, in order.
@@ -130,16 +168,19 @@ pub struct Stmt {
     pub binds: Vec<Bind>,
 }
 
-/// Which of the optional filters a query has. Person, team and session
+/// Which of the optional filters a query has. Person, people and session
 /// filters are applied before the per-session merge (on the sorting key), not
-/// only after it, so a query about one person or one team reads and merges
-/// only their rows instead of every session of the organization; each is in
-/// the statement only when asked for.
+/// only after it, so a query about one person or a few people reads and
+/// merges only their rows instead of every session of the organization; each
+/// is in the statement only when asked for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Scope {
     pub person: bool,
-    /// A team filter, with this many people found by [`team_people`] (at least 1).
-    pub team_people: Option<usize>,
+    /// Only these people (bound as [`Bind::Member`]), this many (at least 1):
+    /// a team's ([`team_people`]) or those whose roll-up is stale.
+    pub people: Option<usize>,
+    /// Only sessions whose merged team is the bound [`Bind::Team`].
+    pub team: bool,
     pub session: bool,
 }
 
@@ -162,7 +203,7 @@ fn row_filter(scope: Scope, binds: &mut Vec<Bind>) -> String {
         c.push("session_id = ?".to_string());
         binds.push(Bind::Session);
     }
-    if let Some(n) = scope.team_people {
+    if let Some(n) = scope.people {
         let n = n.max(1);
         c.push(format!("person IN ({})", vec!["?"; n].join(", ")));
         binds.extend((0..n).map(Bind::Member));
@@ -182,7 +223,7 @@ fn scoped_sessions(db: &str, scope: Scope, detail: bool, extra: &str, binds: &mu
         ""
     };
     binds.extend([Bind::From, Bind::From, Bind::To, Bind::To]);
-    let team = if scope.team_people.is_some() {
+    let team = if scope.team {
         binds.push(Bind::Team);
         " AND team = ?"
     } else {
@@ -240,13 +281,15 @@ fn columns(catalog: &Catalog, agg: &str) -> String {
 }
 
 /// Per person: team, sessions, and per practice the sessions showing it.
+/// Someone with sessions in several teams is shown in the greatest (as
+/// the SQLite store does), so every path gives the same row.
 pub fn matrix(db: &str, catalog: &Catalog, scope: Scope) -> Stmt {
     let mut binds = Vec::new();
     let scope = Scope { session: false, ..scope };
     let s = scoped_sessions(db, scope, false, "", &mut binds);
     let m = scoped_presence(db, catalog, scope, &mut binds);
     let sql = format!(
-        "SELECT person, any(team) AS team, count() AS sessions, {sums} AS counts
+        "SELECT person, max(team) AS team, count() AS sessions, {sums} AS counts
          FROM ({s}) AS s ANY LEFT JOIN ({m}) AS m USING (person, session_id)
          GROUP BY person ORDER BY person",
         sums = columns(catalog, "sum")
@@ -257,7 +300,7 @@ pub fn matrix(db: &str, catalog: &Catalog, scope: Scope) -> Stmt {
 /// One person's sessions, newest first (or, with `session`, the one with that id).
 pub fn person_sessions(db: &str, catalog: &Catalog, session: bool) -> Stmt {
     let mut binds = Vec::new();
-    let scope = Scope { person: true, team_people: None, session };
+    let scope = Scope { person: true, session, ..Scope::default() };
     let s = scoped_sessions(db, scope, true, "", &mut binds);
     let m = scoped_presence(db, catalog, scope, &mut binds);
     binds.push(Bind::Limit);
@@ -293,19 +336,135 @@ pub fn session_timeline(db: &str) -> String {
 }
 
 /// Per quarter and person: team, sessions, and per practice the sessions showing it.
-pub fn person_quarters(db: &str, catalog: &Catalog, team_people: Option<usize>) -> Stmt {
+pub fn person_quarters(db: &str, catalog: &Catalog, scope: Scope) -> Stmt {
     let mut binds = Vec::new();
-    let scope = Scope { team_people, ..Scope::default() };
+    let scope = Scope { person: false, session: false, ..scope };
     let s = scoped_sessions(db, scope, false, " AND started_ms > 0", &mut binds);
     let m = scoped_presence(db, catalog, scope, &mut binds);
     let sql = format!(
         "SELECT toString(toStartOfQuarter(toDateTime(intDiv(started_ms, 1000), 'UTC'))) AS quarter, person,
-                any(team) AS team, count() AS sessions, {sums} AS counts
+                max(team) AS team, count() AS sessions, {sums} AS counts
          FROM ({s}) AS s ANY LEFT JOIN ({m}) AS m USING (person, session_id)
          GROUP BY quarter, person ORDER BY quarter, person",
         sums = columns(catalog, "sum")
     );
     Stmt { sql, binds }
+}
+
+/// People whose roll-up is missing, older than their writes, or computed
+/// with another catalog, with their write count (the roll-up's version to
+/// be); at most `?` of them.
+pub fn stale_people(db: &str) -> String {
+    format!(
+        "SELECT person, n FROM (SELECT person, sum(n) AS n FROM {db}.person_writes GROUP BY person) AS w
+         ANY LEFT JOIN (
+             SELECT person, max(version) AS v, argMax(catalog, version) AS c FROM {db}.person_rollups GROUP BY person
+         ) AS r USING (person)
+         WHERE n > v OR c != ? ORDER BY person LIMIT ?"
+    )
+}
+
+/// Every own session of some people (`n` of them): team, start and
+/// practice presence, what their roll-ups are computed from.
+pub fn person_facts(db: &str, catalog: &Catalog, n: usize) -> Stmt {
+    let mut binds = Vec::new();
+    let scope = Scope { people: Some(n), ..Scope::default() };
+    let s = scoped_sessions(db, scope, false, "", &mut binds);
+    let m = scoped_presence(db, catalog, scope, &mut binds);
+    let sql = format!(
+        "SELECT person, team, started_ms, {cols} AS present
+         FROM ({s}) AS s ANY LEFT JOIN ({m}) AS m USING (person, session_id)",
+        cols = columns(catalog, "")
+    );
+    Stmt { sql, binds }
+}
+
+/// Roll-up entries within the bounds, one row per person with parallel
+/// arrays `bs` (bucket start), `ts` (team), `ss` (sessions), `cs` (counts):
+/// the whole months inside the bounds and, with `days`, the days outside
+/// those months. Each person's newest roll-up of this catalog only; the
+/// first `stale` people bound (as members) are left out (the caller reads
+/// them from the raw tables).
+fn rollup_entries(db: &str, stale: usize, days: bool, binds: &mut Vec<Bind>) -> String {
+    let mut cols = Vec::new();
+    for (x, name) in [("start", "bs"), ("team", "ts"), ("sessions", "ss"), ("counts", "cs")] {
+        binds.extend([Bind::MonthsFrom, Bind::MonthsTo]);
+        let months = format!("arrayFilter((x, at) -> at >= ? AND at < ?, m_{x}, m_start)");
+        if days {
+            binds.extend([Bind::DaysFrom, Bind::DaysTo, Bind::MonthsFrom, Bind::MonthsTo]);
+            cols.push(format!(
+                "arrayConcat({months}, arrayFilter((x, at) -> at >= ? AND at < ? AND (at < ? OR at >= ?), d_{x}, d_start)) AS {name}"
+            ));
+        } else {
+            cols.push(format!("{months} AS {name}"));
+        }
+    }
+    let latest: Vec<String> = ["m", "d"]
+        .iter()
+        .flat_map(|l| ["start", "team", "sessions", "counts"].map(|x| format!("argMax({l}_{x}, version) AS {l}_{x}")))
+        .collect();
+    let not_in = if stale > 0 {
+        binds.extend((0..stale).map(Bind::Member));
+        format!("WHERE person NOT IN ({})", vec!["?"; stale].join(", "))
+    } else {
+        String::new()
+    };
+    binds.push(Bind::Catalog);
+    format!(
+        "SELECT person, {cols} FROM (
+             SELECT person, {latest} FROM {db}.person_rollups {not_in}
+             GROUP BY person HAVING argMax(catalog, version) = ?
+         )",
+        cols = cols.join(", "),
+        latest = latest.join(", ")
+    )
+}
+
+/// [`matrix`] from the roll-ups (for day-aligned bounds), leaving out the
+/// first `stale` members; with `team`, only that team's entries.
+pub fn rollup_matrix(db: &str, stale: usize, days: bool, team: bool) -> Stmt {
+    let mut binds = Vec::new();
+    let e = rollup_entries(db, stale, days, &mut binds);
+    let team = if team {
+        binds.push(Bind::Team);
+        "WHERE t = ?"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT person, max(t) AS team, sum(s) AS sessions, sumForEach(c) AS counts
+         FROM ({e}) ARRAY JOIN bs AS bucket, ts AS t, ss AS s, cs AS c {team}
+         GROUP BY person ORDER BY person"
+    );
+    Stmt { sql, binds }
+}
+
+/// [`person_quarters`] from the roll-ups, like [`rollup_matrix`].
+pub fn rollup_quarters(db: &str, stale: usize, days: bool, team: bool) -> Stmt {
+    let mut binds = Vec::new();
+    let e = rollup_entries(db, stale, days, &mut binds);
+    let team = if team {
+        binds.push(Bind::Team);
+        " AND t = ?"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT toString(toStartOfQuarter(toDateTime(intDiv(bucket, 1000), 'UTC'))) AS quarter, person,
+                max(t) AS team, sum(s) AS sessions, sumForEach(c) AS counts
+         FROM ({e}) ARRAY JOIN bs AS bucket, ts AS t, ss AS s, cs AS c WHERE bucket >= 0{team}
+         GROUP BY quarter, person ORDER BY quarter, person"
+    );
+    Stmt { sql, binds }
+}
+
+/// What the roll-ups were computed with: the catalog's version and its
+/// presence rules (FNV-1a of their SQL), so editing a rule makes every
+/// roll-up stale.
+pub fn catalog_fingerprint(catalog: &Catalog) -> String {
+    let h =
+        presence(catalog).bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+    format!("{}:{h:016x}", catalog.version)
 }
 
 /// Every statement of this module with sample values in place of `?`, and
@@ -336,6 +495,13 @@ pub fn statements_for_check(db: &str, catalog: &Catalog) -> Vec<String> {
                 (Bind::Session, _) => "'s1'",
                 (Bind::Limit, _) => limit,
                 (Bind::Member(_), _) => "'dev1'",
+                (Bind::Catalog, _) => "'fp'",
+                (Bind::MonthsFrom, false) | (Bind::DaysFrom, false) => "-4611686018427387904",
+                (Bind::MonthsTo, false) | (Bind::DaysTo, false) => "4611686018427387904",
+                (Bind::MonthsFrom, true) => "1767225600000",
+                (Bind::MonthsTo, true) => "1769904000000",
+                (Bind::DaysFrom, true) => "1766966400000",
+                (Bind::DaysTo, true) => "1770076800000",
             })
             .collect();
         fill(&st.sql, &values)
@@ -351,16 +517,32 @@ pub fn statements_for_check(db: &str, catalog: &Catalog) -> Vec<String> {
         "INSERT INTO {db}.marks VALUES ('dev1', 'eng', 's1', '', 'plan_mode', 20481, 2, 1769271652451, 'tool_use ExitPlanMode'), \
          ('dev1', 'eng', 's1', '', 'plan_mode.before', 30721, 3, 1769271653451, 'tool_use Edit')"
     ));
-    for (person, team_people) in [(false, None), (true, None), (false, Some(1)), (true, Some(1))] {
-        out.push(bind(matrix(db, catalog, Scope { person, team_people, session: false }), person, ""));
+    let counts = format!("[{}]", vec!["1"; catalog.practices.len()].join(", "));
+    out.push(format!(
+        "INSERT INTO {db}.person_rollups VALUES \
+         ('dev1', 1, 'fp', [-1, 1767225600000], ['eng', 'eng'], [1, 2], [{counts}, {counts}], [1769212800000], ['eng'], [1], [{counts}]), \
+         ('dev2', 1, 'fp', [1767225600000], ['eng'], [2], [{counts}], [1769212800000, 1769990400000], ['eng', 'eng'], [1, 1], [{counts}, {counts}])"
+    ));
+    out.push(format!("INSERT INTO {db}.person_writes VALUES ('dev1', 1), ('dev2', 1)"));
+    out.push(fill(&seed_person_writes(db), &[]));
+    out.push(person_writes_exists(db));
+    for (person, people) in [(false, None), (true, None), (false, Some(1)), (true, Some(1))] {
+        let scope = Scope { person, people, team: people.is_some(), session: false };
+        out.push(bind(matrix(db, catalog, scope), person, ""));
+    }
+    out.push(fill(&stale_people(db), &["'fp'", "10"]));
+    out.push(bind(person_facts(db, catalog, 2), false, ""));
+    for (stale, days, team) in [(0, false, false), (1, true, true), (2, false, true), (0, true, false)] {
+        out.push(bind(rollup_matrix(db, stale, days, team), days, ""));
+        out.push(bind(rollup_quarters(db, stale, days, team), !days, ""));
     }
     out.push(bind(person_sessions(db, catalog, false), true, "100"));
     out.push(bind(person_sessions(db, catalog, true), false, "1"));
     out.push(fill(&session_people(db), &["'s1'"]));
     out.push(fill(&session_marks(db), &["'dev1'", "'s1'"]));
     out.push(fill(&session_timeline(db), &["'dev1'", "'s1'", "100"]));
-    out.push(bind(person_quarters(db, catalog, None), false, ""));
-    out.push(bind(person_quarters(db, catalog, Some(1)), true, ""));
+    out.push(bind(person_quarters(db, catalog, Scope::default()), false, ""));
+    out.push(bind(person_quarters(db, catalog, Scope { people: Some(1), team: true, ..Scope::default() }), true, ""));
     out.push(fill(&team_people(db), &["'eng'"]));
     for v in ["session_summary", "adoption_matrix", "quarterly_proficiency"] {
         out.push(format!("SELECT * FROM {db}.{v}"));
@@ -380,9 +562,12 @@ mod tests {
             .chain(views("accrete", &c))
             .chain(
                 [
-                    matrix("accrete", &c, Scope { person: true, team_people: Some(2), session: false }),
+                    matrix("accrete", &c, Scope { person: true, people: Some(2), team: true, session: false }),
                     person_sessions("accrete", &c, true),
-                    person_quarters("accrete", &c, Some(3)),
+                    person_quarters("accrete", &c, Scope { people: Some(3), team: true, ..Scope::default() }),
+                    person_facts("accrete", &c, 2),
+                    rollup_matrix("accrete", 2, true, true),
+                    rollup_quarters("accrete", 0, true, false),
                 ]
                 .map(|s| s.sql),
             )
