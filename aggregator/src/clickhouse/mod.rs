@@ -136,6 +136,14 @@ struct RollupInsert<'a> {
     m_team: &'a [String],
     m_sessions: &'a [u32],
     m_counts: &'a [Vec<u32>],
+}
+
+#[derive(Row, Serialize)]
+struct DaysInsert<'a> {
+    month: i64,
+    person: &'a str,
+    version: u64,
+    catalog: &'a str,
     d_start: &'a [i64],
     d_team: &'a [String],
     d_sessions: &'a [u32],
@@ -279,6 +287,26 @@ impl ClickHouseStore {
             .map(|r| Fact { person: r.person, team: r.team, started_ms: r.started_ms, present: r.present })
             .collect();
         let computed = rollups::compute(&facts, &versions, self.catalog.practices.len());
+        // Days first: a day row counts only once the roll-up of its version is in.
+        if computed.iter().any(|r| !r.days.is_empty()) {
+            let mut ins = self.client.insert::<DaysInsert>("person_days").await?;
+            for r in &computed {
+                for (month, d) in &r.days {
+                    ins.write(&DaysInsert {
+                        month: *month,
+                        person: &r.person,
+                        version: r.version,
+                        catalog: &self.fingerprint,
+                        d_start: &d.start,
+                        d_team: &d.team,
+                        d_sessions: &d.sessions,
+                        d_counts: &d.counts,
+                    })
+                    .await?;
+                }
+            }
+            ins.end().await?;
+        }
         let mut ins = self.client.insert::<RollupInsert>("person_rollups").await?;
         for r in &computed {
             ins.write(&RollupInsert {
@@ -289,10 +317,6 @@ impl ClickHouseStore {
                 m_team: &r.months.team,
                 m_sessions: &r.months.sessions,
                 m_counts: &r.months.counts,
-                d_start: &r.days.start,
-                d_team: &r.days.team,
-                d_sessions: &r.days.sessions,
-                d_counts: &r.days.counts,
             })
             .await?;
         }
@@ -401,6 +425,7 @@ fn bind(mut q: clickhouse::query::Query, binds: &[sql::Bind], v: &Values) -> cli
             B::MonthsTo => q.bind(v.buckets.map_or(0, |b| b.months_to)),
             B::DaysFrom => q.bind(v.buckets.map_or(0, |b| b.days_from)),
             B::DaysTo => q.bind(v.buckets.map_or(0, |b| b.days_to)),
+            B::Edge(i) => q.bind(v.buckets.map_or(0, |b| b.edges[*i])),
         };
     }
     q

@@ -25,15 +25,18 @@ use accrete_common::time::{day_start, month_start, next_month_start};
 const FAR: i64 = 1 << 62;
 
 /// Which roll-up buckets answer a query's bounds `[from, to)`: the whole
-/// months inside them, and the days at either end outside those months.
+/// months inside them, and the days within the bounds of the partial months
+/// at either end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Buckets {
     pub months_from: i64,
     pub months_to: i64,
     pub days_from: i64,
     pub days_to: i64,
-    /// Some days lie outside the whole months (the day arrays are read).
+    /// A bound falls inside a month (the day roll-ups are read).
     pub days: bool,
+    /// The partial months (the same twice when there is one).
+    pub edges: [i64; 2],
 }
 
 impl Buckets {
@@ -46,9 +49,11 @@ impl Buckets {
         let months_from = from.map_or(-FAR, |f| if month_start(f) == f { f } else { next_month_start(f) });
         let months_to = to.map_or(FAR, month_start);
         let (months_from, months_to) = if months_from < months_to { (months_from, months_to) } else { (0, 0) };
-        let days = from.is_some_and(|f| f < months_from || months_from == months_to)
-            || to.is_some_and(|t| t > months_to || months_from == months_to);
-        Some(Buckets { months_from, months_to, days_from: from.unwrap_or(-FAR), days_to: to.unwrap_or(FAR), days })
+        let partial = |t: i64| (month_start(t) != t).then(|| month_start(t));
+        let edges: Vec<i64> = from.and_then(partial).into_iter().chain(to.and_then(partial)).collect();
+        let days = !edges.is_empty();
+        let edges = [edges.first().copied().unwrap_or(0), edges.last().copied().unwrap_or(0)];
+        Some(Buckets { months_from, months_to, days_from: from.unwrap_or(-FAR), days_to: to.unwrap_or(FAR), days, edges })
     }
 }
 
@@ -83,13 +88,14 @@ impl Level {
     }
 }
 
-/// A person's roll-up, to be written with `version`.
+/// A person's roll-up, to be written with `version`: the months, and the
+/// days of each month.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PersonRollup {
     pub person: String,
     pub version: u64,
     pub months: Level,
-    pub days: Level,
+    pub days: BTreeMap<i64, Level>,
 }
 
 /// Groups sessions into each person's month and day buckets per team.
@@ -115,11 +121,17 @@ pub fn compute(facts: &[Fact], versions: &BTreeMap<String, u64>, practices: usiz
         }
     }
     per.into_iter()
-        .map(|(person, (m, d))| PersonRollup {
-            person: person.to_string(),
-            version: versions[person],
-            months: Level::from_map(m),
-            days: Level::from_map(d),
+        .map(|(person, (m, d))| {
+            let mut days: BTreeMap<i64, Acc> = BTreeMap::new();
+            for (k, v) in d {
+                days.entry(month_start(k.0)).or_default().insert(k, v);
+            }
+            PersonRollup {
+                person: person.to_string(),
+                version: versions[person],
+                months: Level::from_map(m),
+                days: days.into_iter().map(|(month, acc)| (month, Level::from_map(acc))).collect(),
+            }
         })
         .collect()
 }
@@ -144,9 +156,10 @@ mod tests {
         let b = Buckets::for_bounds(Some(ms("2026-01-15")), Some(ms("2026-03-10"))).unwrap();
         assert_eq!((b.months_from, b.months_to, b.days), (ms("2026-02-01"), ms("2026-03-01"), true));
         assert_eq!((b.days_from, b.days_to), (ms("2026-01-15"), ms("2026-03-10")));
+        assert_eq!(b.edges, [ms("2026-01-01"), ms("2026-03-01")]);
         // Inside one month: no whole month, days only.
         let b = Buckets::for_bounds(Some(ms("2026-01-15")), Some(ms("2026-01-20"))).unwrap();
-        assert_eq!((b.months_from, b.months_to, b.days), (0, 0, true));
+        assert_eq!((b.months_from, b.months_to, b.days, b.edges), (0, 0, true, [ms("2026-01-01"); 2]));
         // Only an upper bound, mid-month.
         let b = Buckets::for_bounds(None, Some(ms("2026-03-10"))).unwrap();
         assert_eq!((b.months_from, b.months_to, b.days), (-FAR, ms("2026-03-01"), true));
@@ -155,8 +168,8 @@ mod tests {
     }
 
     /// What the SQL's filters keep, in Rust: a session counts when its
-    /// month is inside the whole months, or its day is inside the bounds but
-    /// outside those months. Checked against the plain rule on every day.
+    /// month is inside the whole months, or its month is a partial one and
+    /// its day inside the bounds. Checked against the plain rule on every day.
     #[test]
     fn every_session_is_counted_once_within_the_bounds() {
         let day = 86_400_000;
@@ -205,9 +218,11 @@ mod tests {
         assert_eq!(a.months.team, vec!["eng", "eng", "ops"]);
         assert_eq!(a.months.sessions, vec![1, 2, 1]);
         assert_eq!(a.months.counts, vec![vec![1, 0], vec![2, 1], vec![0, 1]]);
-        assert_eq!(a.days.start, vec![ms("2026-01-05"), ms("2026-01-20")]);
-        assert_eq!(a.days.sessions, vec![2, 1]);
+        let days = &a.days[&jan];
+        assert_eq!(a.days.len(), 1);
+        assert_eq!(days.start, vec![ms("2026-01-05"), ms("2026-01-20")]);
+        assert_eq!(days.sessions, vec![2, 1]);
         // Someone without sessions gets an empty roll-up.
-        assert_eq!((r[1].person.as_str(), r[1].version, r[1].months.start.len()), ("b", 2, 0));
+        assert_eq!((r[1].person.as_str(), r[1].version, r[1].months.start.len(), r[1].days.len()), ("b", 2, 0, 0));
     }
 }

@@ -61,18 +61,26 @@ pub fn schema(db: &str) -> Vec<String> {
             "CREATE TABLE IF NOT EXISTS {db}.person_writes (person String, n UInt64)
              ENGINE = SummingMergeTree() ORDER BY person"
         ),
-        // Each person's sessions and practice counts per month and team, and
-        // per day and team (`m_*`, `d_*`: parallel arrays), recomputed whole
-        // from the tables above; `version` is the `person_writes` count it
-        // was computed after, so the newest row replaces the others and a
-        // person is stale while their count is ahead of it. Month -1 holds
-        // sessions without a start time.
+        // Each person's sessions and practice counts per month and team
+        // (`m_*`: parallel arrays), recomputed whole from the tables above;
+        // `version` is the `person_writes` count it was computed after, so
+        // the newest row replaces the others and a person is stale while
+        // their count is ahead of it. Month -1 holds sessions without a start.
         format!(
             "CREATE TABLE IF NOT EXISTS {db}.person_rollups (
                 person String, version UInt64, catalog String,
-                m_start Array(Int64), m_team Array(String), m_sessions Array(UInt32), m_counts Array(Array(UInt32)),
-                d_start Array(Int64), d_team Array(String), d_sessions Array(UInt32), d_counts Array(Array(UInt32))
+                m_start Array(Int64), m_team Array(String), m_sessions Array(UInt32), m_counts Array(Array(UInt32))
             ) ENGINE = ReplacingMergeTree(version) ORDER BY person"
+        ),
+        // The same per day, one row per month and person (read only for the
+        // partial months at a query's ends), written before the roll-up of
+        // the same version; a row counts only with its person's newest
+        // roll-up of the same version that still lists its month.
+        format!(
+            "CREATE TABLE IF NOT EXISTS {db}.person_days (
+                month Int64, person String, version UInt64, catalog String,
+                d_start Array(Int64), d_team Array(String), d_sessions Array(UInt32), d_counts Array(Array(UInt32))
+            ) ENGINE = ReplacingMergeTree(version) ORDER BY (month, person)"
         ),
     ]
 }
@@ -159,6 +167,8 @@ pub enum Bind {
     /// The bounds' days (only days outside the whole months are read).
     DaysFrom,
     DaysTo,
+    /// The partial months at the bounds' ends (the same twice when one).
+    Edge(usize),
 }
 
 /// A statement and what to bind to its `?`s, in order.
@@ -379,52 +389,76 @@ pub fn person_facts(db: &str, catalog: &Catalog, n: usize) -> Stmt {
     Stmt { sql, binds }
 }
 
-/// Roll-up entries within the bounds, one row per person with parallel
-/// arrays `bs` (bucket start), `ts` (team), `ss` (sessions), `cs` (counts):
-/// the whole months inside the bounds and, with `days`, the days outside
-/// those months. Each person's newest roll-up of this catalog only; the
-/// first `stale` people bound (as members) are left out (the caller reads
-/// them from the raw tables).
-fn rollup_entries(db: &str, stale: usize, days: bool, binds: &mut Vec<Bind>) -> String {
+/// Roll-up entries of the whole months inside the bounds, one row per
+/// person with parallel arrays `bs` (bucket start), `ts` (team), `ss`
+/// (sessions), `cs` (counts). Each person's newest roll-up (`FINAL`:
+/// `argMax` over the arrays cost seconds), only when computed with this
+/// catalog: both 18.16 and current releases apply `WHERE` after `FINAL`
+/// (current ones move no condition to `PREWHERE` with `FINAL` unless told
+/// to), so an older row never stands in for a newer one. The first `stale`
+/// people bound (as members) are left out: the caller reads them raw.
+fn month_entries(db: &str, stale: usize, binds: &mut Vec<Bind>) -> String {
     let mut cols = Vec::new();
-    for (x, name) in [("start", "bs"), ("team", "ts"), ("sessions", "ss"), ("counts", "cs")] {
+    for (x, name) in ARRAYS {
         binds.extend([Bind::MonthsFrom, Bind::MonthsTo]);
-        let months = format!("arrayFilter((x, at) -> at >= ? AND at < ?, m_{x}, m_start)");
-        if days {
-            binds.extend([Bind::DaysFrom, Bind::DaysTo, Bind::MonthsFrom, Bind::MonthsTo]);
-            cols.push(format!(
-                "arrayConcat({months}, arrayFilter((x, at) -> at >= ? AND at < ? AND (at < ? OR at >= ?), d_{x}, d_start)) AS {name}"
-            ));
-        } else {
-            cols.push(format!("{months} AS {name}"));
-        }
+        cols.push(format!("arrayFilter((x, at) -> at >= ? AND at < ?, m_{x}, m_start) AS {name}"));
     }
-    let latest: Vec<String> = ["m", "d"]
-        .iter()
-        .flat_map(|l| ["start", "team", "sessions", "counts"].map(|x| format!("argMax({l}_{x}, version) AS {l}_{x}")))
-        .collect();
-    let not_in = if stale > 0 {
-        binds.extend((0..stale).map(Bind::Member));
-        format!("WHERE person NOT IN ({})", vec!["?"; stale].join(", "))
-    } else {
-        String::new()
-    };
-    binds.push(Bind::Catalog);
+    let not_in = not_in(stale, binds);
+    format!("SELECT person, {cols} FROM {db}.person_rollups FINAL WHERE catalog = ?{not_in}", cols = cols.join(", "))
+}
+
+/// The entries, shaped like [`month_entries`], of the days within the
+/// bounds in the partial months at their ends (`Bind::Edge`): each
+/// person-month's row of the version of the person's newest roll-up (two
+/// aggregators may both have written it: `LIMIT 1 BY`), if that roll-up
+/// still lists the month.
+fn day_entries(db: &str, stale: usize, binds: &mut Vec<Bind>) -> String {
+    let mut cols = Vec::new();
+    for (x, name) in ARRAYS {
+        binds.extend([Bind::DaysFrom, Bind::DaysTo]);
+        cols.push(format!("arrayFilter((x, at) -> at >= ? AND at < ?, d_{x}, d_start) AS {name}"));
+    }
+    binds.extend([Bind::Edge(0), Bind::Edge(1)]);
+    let left_not_in = not_in(stale, binds);
+    let right_not_in = not_in(stale, binds);
     format!(
         "SELECT person, {cols} FROM (
-             SELECT person, {latest} FROM {db}.person_rollups {not_in}
-             GROUP BY person HAVING argMax(catalog, version) = ?
-         )",
-        cols = cols.join(", "),
-        latest = latest.join(", ")
+             SELECT month, person, version, d_start, d_team, d_sessions, d_counts FROM {db}.person_days
+             WHERE month IN (?, ?) AND catalog = ?{left_not_in} LIMIT 1 BY month, person, version
+         ) AS d ANY INNER JOIN (
+             SELECT person, version AS rv, m_start AS rm FROM {db}.person_rollups FINAL WHERE catalog = ?{right_not_in}
+         ) AS r USING (person) WHERE version = rv AND has(rm, month)",
+        cols = cols.join(", ")
     )
+}
+
+const ARRAYS: [(&str, &str); 4] = [("start", "bs"), ("team", "ts"), ("sessions", "ss"), ("counts", "cs")];
+
+/// ` AND person NOT IN (?, ..)` for the first `stale` members, binding the catalog before it.
+fn not_in(stale: usize, binds: &mut Vec<Bind>) -> String {
+    binds.push(Bind::Catalog);
+    if stale == 0 {
+        return String::new();
+    }
+    binds.extend((0..stale).map(Bind::Member));
+    format!(" AND person NOT IN ({})", vec!["?"; stale].join(", "))
+}
+
+/// Every roll-up entry within the bounds, a row each: `person, bucket, t, s, c`.
+fn rollup_rows(db: &str, stale: usize, days: bool, binds: &mut Vec<Bind>) -> String {
+    let flat = "ARRAY JOIN bs AS bucket, ts AS t, ss AS s, cs AS c";
+    let months = format!("SELECT person, bucket, t, s, c FROM ({}) {flat}", month_entries(db, stale, binds));
+    if !days {
+        return months;
+    }
+    format!("{months} UNION ALL SELECT person, bucket, t, s, c FROM ({}) {flat}", day_entries(db, stale, binds))
 }
 
 /// [`matrix`] from the roll-ups (for day-aligned bounds), leaving out the
 /// first `stale` members; with `team`, only that team's entries.
 pub fn rollup_matrix(db: &str, stale: usize, days: bool, team: bool) -> Stmt {
     let mut binds = Vec::new();
-    let e = rollup_entries(db, stale, days, &mut binds);
+    let rows = rollup_rows(db, stale, days, &mut binds);
     let team = if team {
         binds.push(Bind::Team);
         "WHERE t = ?"
@@ -433,8 +467,7 @@ pub fn rollup_matrix(db: &str, stale: usize, days: bool, team: bool) -> Stmt {
     };
     let sql = format!(
         "SELECT person, max(t) AS team, sum(s) AS sessions, sumForEach(c) AS counts
-         FROM ({e}) ARRAY JOIN bs AS bucket, ts AS t, ss AS s, cs AS c {team}
-         GROUP BY person ORDER BY person"
+         FROM ({rows}) {team} GROUP BY person ORDER BY person"
     );
     Stmt { sql, binds }
 }
@@ -442,7 +475,7 @@ pub fn rollup_matrix(db: &str, stale: usize, days: bool, team: bool) -> Stmt {
 /// [`person_quarters`] from the roll-ups, like [`rollup_matrix`].
 pub fn rollup_quarters(db: &str, stale: usize, days: bool, team: bool) -> Stmt {
     let mut binds = Vec::new();
-    let e = rollup_entries(db, stale, days, &mut binds);
+    let rows = rollup_rows(db, stale, days, &mut binds);
     let team = if team {
         binds.push(Bind::Team);
         " AND t = ?"
@@ -452,7 +485,7 @@ pub fn rollup_quarters(db: &str, stale: usize, days: bool, team: bool) -> Stmt {
     let sql = format!(
         "SELECT toString(toStartOfQuarter(toDateTime(intDiv(bucket, 1000), 'UTC'))) AS quarter, person,
                 max(t) AS team, sum(s) AS sessions, sumForEach(c) AS counts
-         FROM ({e}) ARRAY JOIN bs AS bucket, ts AS t, ss AS s, cs AS c WHERE bucket >= 0{team}
+         FROM ({rows}) WHERE bucket >= 0{team}
          GROUP BY quarter, person ORDER BY quarter, person"
     );
     Stmt { sql, binds }
@@ -502,6 +535,8 @@ pub fn statements_for_check(db: &str, catalog: &Catalog) -> Vec<String> {
                 (Bind::MonthsTo, true) => "1769904000000",
                 (Bind::DaysFrom, true) => "1766966400000",
                 (Bind::DaysTo, true) => "1770076800000",
+                (Bind::Edge(0), _) => "1764547200000",
+                (Bind::Edge(_), _) => "1769904000000",
             })
             .collect();
         fill(&st.sql, &values)
@@ -519,9 +554,12 @@ pub fn statements_for_check(db: &str, catalog: &Catalog) -> Vec<String> {
     ));
     let counts = format!("[{}]", vec!["1"; catalog.practices.len()].join(", "));
     out.push(format!(
-        "INSERT INTO {db}.person_rollups VALUES \
-         ('dev1', 1, 'fp', [-1, 1767225600000], ['eng', 'eng'], [1, 2], [{counts}, {counts}], [1769212800000], ['eng'], [1], [{counts}]), \
-         ('dev2', 1, 'fp', [1767225600000], ['eng'], [2], [{counts}], [1769212800000, 1769990400000], ['eng', 'eng'], [1, 1], [{counts}, {counts}])"
+        "INSERT INTO {db}.person_rollups VALUES ('dev1', 1, 'fp', [-1, 1767225600000, 1769904000000], ['eng', 'eng', 'eng'], \
+         [1, 2, 1], [{counts}, {counts}, {counts}]), ('dev2', 1, 'fp', [1767225600000], ['eng'], [2], [{counts}])"
+    ));
+    out.push(format!(
+        "INSERT INTO {db}.person_days VALUES (1769904000000, 'dev1', 1, 'fp', [1769990400000], ['eng'], [1], [{counts}]), \
+         (1769904000000, 'dev2', 1, 'fp', [1769990400000], ['eng'], [1], [{counts}])"
     ));
     out.push(format!("INSERT INTO {db}.person_writes VALUES ('dev1', 1), ('dev2', 1)"));
     out.push(fill(&seed_person_writes(db), &[]));
@@ -577,7 +615,22 @@ mod tests {
                 assert!(!s.contains(banned), "`{banned}` is not accepted by ClickHouse 18.16:\n{s}");
             }
             assert!(s.match_indices("Map(").all(|(i, _)| s[..i].ends_with("array")), "no Map type in 18.16:\n{s}");
-            assert!(s.matches(" JOIN ").count() <= 1, "one JOIN per query:\n{s}");
+            // 18.16 takes one JOIN per SELECT; ours have one per statement (ARRAY JOINs aside).
+            assert!(s.matches(" JOIN ").count() - s.matches("ARRAY JOIN").count() <= 1, "one JOIN per query:\n{s}");
+        }
+    }
+
+    #[test]
+    fn every_placeholder_has_a_bind() {
+        let c = Catalog::builtin();
+        let scope = Scope { person: true, people: Some(3), team: true, session: false };
+        let mut all = vec![matrix("a", &c, scope), person_sessions("a", &c, true), person_facts("a", &c, 4)];
+        all.push(person_quarters("a", &c, scope));
+        for (stale, days, team) in [(0, false, false), (2, true, true), (1, false, true), (0, true, false)] {
+            all.extend([rollup_matrix("a", stale, days, team), rollup_quarters("a", stale, days, team)]);
+        }
+        for st in all {
+            assert_eq!(st.sql.matches('?').count(), st.binds.len(), "{}", st.sql);
         }
     }
 
