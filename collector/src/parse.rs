@@ -278,19 +278,21 @@ impl Normalizer<'_> {
         let mut out = ParsedLine::default();
         let lossy;
         // simdutf8 checks a line several times faster than std (SIMD chosen
-        // at run time): it was a tenth of a catch-up's CPU.
-        let text: &[u8] = match simdutf8::basic::from_utf8(bytes) {
-            Ok(_) => bytes,
+        // at run time): it was a tenth of a catch-up's CPU. The checked
+        // `&str` then goes to serde_json as text, so it does not check each
+        // string it reads again (another 4 %).
+        let text: &str = match simdutf8::basic::from_utf8(bytes) {
+            Ok(s) => s,
             Err(_) => {
                 out.invalid_utf8 = true;
                 lossy = String::from_utf8_lossy(bytes).into_owned();
-                lossy.as_bytes()
+                &lossy
             }
         };
         self.read_objects(text, ctx, offset, line, bytes.len(), &mut out);
         if out.events.is_empty()
             && matches!(&out.error, Some(LineError::InvalidJson(e)) if e.contains("out of range") || e.contains("escape") || e.contains("surrogate") || e.contains("unicode code point"))
-            && let Some(clean) = sanitize(text)
+            && let Some(clean) = sanitize(text.as_bytes()).and_then(|c| String::from_utf8(c).ok())
         {
             // serde_json refuses numbers beyond f64 and lone UTF-16 surrogate
             // escapes even where the lenient readers would ignore them: read
@@ -310,7 +312,7 @@ impl Normalizer<'_> {
             let mut from = 1;
             let mut tries = 0;
             while tries < MAX_RECOVERY_TRIES {
-                let Some(i) = memchr::memmem::find(&text[from..], b"{\"") else { break };
+                let Some(i) = memchr::memmem::find(&text.as_bytes()[from..], b"{\"") else { break };
                 let start = from + i;
                 from = start + 1;
                 tries += 1;
@@ -320,7 +322,7 @@ impl Normalizer<'_> {
                 // one nested in the torn part (a subagent's user or assistant
                 // message inside a `progress` line): such a message is taken
                 // as a line only if it names its session, as whole lines do.
-                let before = text[..start].iter().rev().find(|b| !b.is_ascii_whitespace());
+                let before = text.as_bytes()[..start].iter().rev().find(|b| !b.is_ascii_whitespace());
                 let nested = matches!(before, Some(b':' | b'[' | b','))
                     && probe.session_hint.is_none()
                     && probe.events.first().is_some_and(|e| matches!(e.line_type.as_str(), "user" | "assistant"));
@@ -336,8 +338,8 @@ impl Normalizer<'_> {
         out
     }
 
-    fn read_objects(&self, text: &[u8], ctx: &LineContext, offset: u64, line: u64, len: usize, out: &mut ParsedLine) {
-        let mut stream = serde_json::Deserializer::from_slice(text).into_iter::<LObj<Line>>();
+    fn read_objects(&self, text: &str, ctx: &LineContext, offset: u64, line: u64, len: usize, out: &mut ParsedLine) {
+        let mut stream = serde_json::Deserializer::from_str(text).into_iter::<LObj<Line>>();
         let mut part = 0u32;
         loop {
             match stream.next() {

@@ -201,6 +201,7 @@ impl SourceTask {
                 batch_max_events: cfg.batch_max_events,
                 tail_grace,
                 flush: &mut flush,
+                buf: Vec::new(),
             };
             let mut batch = BatchBuilder::default();
             loop {

@@ -105,7 +105,8 @@ fn apply_batch(
         let mut ins = tx.prepare_cached(sql::UPSERT_EVENT)?;
         let mut upsert_times = tx.prepare_cached(sql::UPSERT_SESSION_TIMES)?;
         type SessionAcc<'a> = (&'a str, &'a str, Option<(i64, i64)>, bool);
-        let mut sessions: std::collections::HashMap<(&str, &str), SessionAcc> = Default::default();
+        // A BTreeMap: SipHash of two strings per event was 2 % of a catch-up.
+        let mut sessions: std::collections::BTreeMap<(&str, &str), SessionAcc> = Default::default();
         for ev in &batch.events {
             if timeline {
                 ins.execute(params![

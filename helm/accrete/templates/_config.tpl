@@ -34,6 +34,8 @@ database = {{ include "accrete.tomlString" $v.clickhouse.database }}
 user = {{ include "accrete.tomlString" $v.clickhouse.user }}
 validation = {{ $v.clickhouse.validation }}
 compression = {{ $v.clickhouse.compression }}
+rollups = {{ $v.clickhouse.rollups }}
+compact_interval_ms = {{ $v.clickhouse.compactIntervalMs | int64 }}
 
 [gateway]
 listen = "0.0.0.0:7440"
