@@ -53,7 +53,14 @@ impl Buckets {
         let edges: Vec<i64> = from.and_then(partial).into_iter().chain(to.and_then(partial)).collect();
         let days = !edges.is_empty();
         let edges = [edges.first().copied().unwrap_or(0), edges.last().copied().unwrap_or(0)];
-        Some(Buckets { months_from, months_to, days_from: from.unwrap_or(-FAR), days_to: to.unwrap_or(FAR), days, edges })
+        Some(Buckets {
+            months_from,
+            months_to,
+            days_from: from.unwrap_or(-FAR),
+            days_to: to.unwrap_or(FAR),
+            days,
+            edges,
+        })
     }
 }
 
