@@ -186,8 +186,11 @@ pub async fn aggregate(cfg: Config) -> anyhow::Result<ExitCode> {
 const COMPACT_BATCH: usize = 200;
 
 /// The aggregator's compaction loop: recomputes stale per-person roll-ups
-/// (see `accrete_aggregator::clickhouse::rollups`) as fast as they come,
-/// and looks again every `interval` once none are left.
+/// (see `accrete_aggregator::clickhouse::rollups`), and looks again every
+/// `interval` once none are left. It rests three times as long as each
+/// round took, so it takes at most a quarter of the time from ingestion
+/// (during a bulk load people go stale again at once; queries read stale
+/// people raw meanwhile: slower, still exact). `accrete compact` does not rest.
 async fn keep_rollups(store: Arc<ClickHouseStore>, interval: Duration, mut stop: watch::Receiver<bool>) {
     let done = accrete_common::metrics::counter(
         "accrete_rollups_compacted_total",
@@ -196,6 +199,7 @@ async fn keep_rollups(store: Arc<ClickHouseStore>, interval: Duration, mut stop:
     );
     let mut failing = false;
     while !*stop.borrow() {
+        let started = std::time::Instant::now();
         let wait = match store.compact(COMPACT_BATCH).await {
             Ok(n) => {
                 done.add(n as u64);
@@ -203,7 +207,8 @@ async fn keep_rollups(store: Arc<ClickHouseStore>, interval: Duration, mut stop:
                     info!("roll-up compaction works again");
                     failing = false;
                 }
-                if n == COMPACT_BATCH { Duration::ZERO } else { interval }
+                let rest = started.elapsed() * 3;
+                if n == COMPACT_BATCH { rest } else { rest.max(interval) }
             }
             Err(e) => {
                 // Queries read stale people from the raw tables meanwhile: slower, still exact.
