@@ -165,11 +165,9 @@ pub async fn aggregate(cfg: Config) -> anyhow::Result<ExitCode> {
     crate::admin::probe_clickhouse(store.clone(), cfg.clickhouse.url.clone());
     let k = cfg.kafka.clone();
     if cfg.clickhouse.rollups {
-        tokio::spawn(keep_rollups(
-            store.clone(),
-            Duration::from_millis(cfg.clickhouse.compact_interval_ms),
-            stop.clone(),
-        ));
+        let (store, stop) = (store.clone(), stop.clone());
+        let every = Duration::from_millis(cfg.clickhouse.compact_interval_ms);
+        tokio::spawn(async move { store.keep_compacted(every, stop).await });
     }
     info!(brokers = %k.brokers, group = %k.aggregator_group, clickhouse = %cfg.clickhouse.url, "aggregator starting");
     let teams = cfg.teams.clone();
@@ -182,50 +180,6 @@ pub async fn aggregate(cfg: Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// People per compaction round: one query reads their rows.
-const COMPACT_BATCH: usize = 200;
-
-/// The aggregator's compaction loop: recomputes stale per-person roll-ups
-/// (see `accrete_aggregator::clickhouse::rollups`), and looks again every
-/// `interval` once none are left. It rests three times as long as each
-/// round took, so it takes at most a quarter of the time from ingestion
-/// (during a bulk load people go stale again at once; queries read stale
-/// people raw meanwhile: slower, still exact). `accrete compact` does not rest.
-async fn keep_rollups(store: Arc<ClickHouseStore>, interval: Duration, mut stop: watch::Receiver<bool>) {
-    let done = accrete_common::metrics::counter(
-        "accrete_rollups_compacted_total",
-        "Per-person roll-ups recomputed after their writes.",
-        &[],
-    );
-    let mut failing = false;
-    while !*stop.borrow() {
-        let started = std::time::Instant::now();
-        let wait = match store.compact(COMPACT_BATCH).await {
-            Ok(n) => {
-                done.add(n as u64);
-                if failing {
-                    info!("roll-up compaction works again");
-                    failing = false;
-                }
-                let rest = started.elapsed() * 3;
-                if n == COMPACT_BATCH { rest } else { rest.max(interval) }
-            }
-            Err(e) => {
-                // Queries read stale people from the raw tables meanwhile: slower, still exact.
-                if !failing {
-                    warn!(error = %e, "roll-up compaction failed; retrying");
-                    failing = true;
-                }
-                interval.max(Duration::from_secs(1))
-            }
-        };
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = stop.changed() => {}
-        }
-    }
-}
-
 /// `accrete compact`: every stale roll-up brought up to date, once.
 pub async fn compact(cfg: Config) -> anyhow::Result<ExitCode> {
     cfg.validate()?;
@@ -233,21 +187,9 @@ pub async fn compact(cfg: Config) -> anyhow::Result<ExitCode> {
     let stop = stop_on_signal();
     let store = clickhouse(&cfg, &stop, false).await?;
     let started = std::time::Instant::now();
-    let n = compact_all(&store).await?;
+    let n = store.compact_all().await?;
     println!("accrete compact: {n} people's roll-ups recomputed in {:.1} s", started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
-}
-
-/// Compacts until no roll-up is stale; returns how many were recomputed.
-pub async fn compact_all(store: &ClickHouseStore) -> anyhow::Result<usize> {
-    let mut total = 0;
-    loop {
-        let n = store.compact(COMPACT_BATCH).await?;
-        total += n;
-        if n < COMPACT_BATCH {
-            return Ok(total);
-        }
-    }
 }
 
 pub async fn api(cfg: Config) -> anyhow::Result<ExitCode> {

@@ -400,7 +400,7 @@ pub async fn run(
     if let Some(s) = clickhouse.filter(|_| cfg.clickhouse.rollups) {
         // What a running aggregator would do next.
         let t = Instant::now();
-        let n = crate::distributed::compact_all(&s).await?;
+        let n = s.compact_all().await?;
         println!("accrete gen-org: {n} people's roll-ups computed in {:.1} s", t.elapsed().as_secs_f64());
     }
     Ok(std::process::ExitCode::SUCCESS)

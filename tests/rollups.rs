@@ -81,8 +81,10 @@ async fn rollups_answer_what_the_raw_tables_answer() {
 
     // Some compacted, some stale.
     assert_eq!(rolled.compact(15).await.unwrap(), 15);
+    assert_eq!(rolled.stale_people().await.unwrap().map(|s| s.len()), Some(25), "25 read raw");
     same_answers(&raw, &rolled, "15 of 40 compacted").await;
     while rolled.compact(15).await.unwrap() > 0 {}
+    assert_eq!(rolled.stale_people().await.unwrap(), Some(vec![]), "every answer from the roll-ups");
     same_answers(&raw, &rolled, "all compacted").await;
 
     // The whole organization stored again, as a redelivery would.

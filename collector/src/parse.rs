@@ -292,7 +292,7 @@ impl Normalizer<'_> {
         self.read_objects(text, ctx, offset, line, bytes.len(), &mut out);
         if out.events.is_empty()
             && matches!(&out.error, Some(LineError::InvalidJson(e)) if e.contains("out of range") || e.contains("escape") || e.contains("surrogate") || e.contains("unicode code point"))
-            && let Some(clean) = sanitize(text.as_bytes()).and_then(|c| String::from_utf8(c).ok())
+            && let Some(clean) = sanitize(text)
         {
             // serde_json refuses numbers beyond f64 and lone UTF-16 surrogate
             // escapes even where the lenient readers would ignore them: read
@@ -468,7 +468,8 @@ impl Normalizer<'_> {
 /// Rewrites what serde_json refuses but a lenient reader can live with: lone
 /// UTF-16 surrogate escapes become `\ufffd`, numbers beyond f64 become
 /// `null`. `None` when there is nothing to rewrite.
-fn sanitize(text: &[u8]) -> Option<Vec<u8>> {
+fn sanitize(text: &str) -> Option<String> {
+    let text = text.as_bytes();
     fn hex4(b: &[u8]) -> Option<u32> {
         u32::from_str_radix(std::str::from_utf8(b.get(..4)?).ok()?, 16).ok()
     }
@@ -532,7 +533,8 @@ fn sanitize(text: &[u8]) -> Option<Vec<u8>> {
             }
         }
     }
-    changed.then_some(out)
+    // Only ASCII was replaced, at ASCII boundaries: still UTF-8.
+    if changed { String::from_utf8(out).ok() } else { None }
 }
 
 /// Finds every `<command-name>/NAME</command-name>` and keeps `NAME`.
@@ -554,13 +556,7 @@ pub fn extract_commands(text: &str, out: &mut Vec<String>) {
 
 /// A stable short name for a project folder that does not reveal it.
 pub fn project_hash(dir: &str) -> String {
-    // FNV-1a: stable across builds and platforms, unlike std's hasher.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in dir.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("p{:012x}", h >> 16)
+    format!("p{:012x}", accrete_common::fnv1a(dir.as_bytes()) >> 16)
 }
 
 #[cfg(test)]

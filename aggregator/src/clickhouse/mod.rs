@@ -8,6 +8,7 @@ pub mod rollups;
 pub mod sql;
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use accrete_common::catalog::Catalog;
 use accrete_common::config::ClickHouseConfig;
@@ -19,7 +20,7 @@ use accrete_common::proto::{
 use async_trait::async_trait;
 use clickhouse::{Client, Row};
 use serde::{Deserialize, Serialize};
-use tracing::info;
+use tracing::{info, warn};
 
 use self::rollups::{Buckets, Fact};
 use crate::rollup::{MarkRow, PersonQuarter, content_json, empty_row, evidence, practices_at, score_rows, summarize};
@@ -119,14 +120,6 @@ struct StaleRow {
     n: u64,
 }
 
-#[derive(Row, Deserialize)]
-struct FactRow {
-    person: String,
-    team: String,
-    started_ms: i64,
-    present: Vec<u8>,
-}
-
 #[derive(Row, Serialize)]
 struct RollupInsert<'a> {
     person: &'a str,
@@ -171,6 +164,9 @@ pub struct ClickHouseStore {
 /// With more stale people than this, a query reads everyone from the raw
 /// tables (a large catch-up is under way).
 const MAX_STALE: usize = 1000;
+
+/// People per compaction round: one query reads their rows.
+const COMPACT_BATCH: usize = 200;
 
 impl ClickHouseStore {
     pub fn new(cfg: &ClickHouseConfig, catalog: Arc<Catalog>) -> ClickHouseStore {
@@ -281,11 +277,7 @@ impl ClickHouseStore {
         let versions = stale.into_iter().map(|s| (s.person, s.n)).collect();
         let st = sql::person_facts(&self.db, &self.catalog, people.len());
         let v = Values { members: &people, ..Values::default() };
-        let rows: Vec<FactRow> = bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?;
-        let facts: Vec<Fact> = rows
-            .into_iter()
-            .map(|r| Fact { person: r.person, team: r.team, started_ms: r.started_ms, present: r.present })
-            .collect();
+        let facts: Vec<Fact> = bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?;
         let computed = rollups::compute(&facts, &versions, self.catalog.practices.len());
         // Days first: a day row counts only once the roll-up of its version is in.
         if computed.iter().any(|r| !r.days.is_empty()) {
@@ -324,9 +316,62 @@ impl ClickHouseStore {
         Ok(computed.len())
     }
 
-    /// The people whose roll-up is stale, or `None` when there are too many
-    /// for the roll-ups to be worth reading.
-    async fn stale(&self) -> Result<Option<Vec<String>>, StoreError> {
+    /// Compacts until no roll-up is stale (`accrete compact`, `gen-org`);
+    /// returns how many were recomputed.
+    pub async fn compact_all(&self) -> Result<usize, StoreError> {
+        let mut total = 0;
+        loop {
+            let n = self.compact(COMPACT_BATCH).await?;
+            total += n;
+            if n < COMPACT_BATCH {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// The aggregator's compaction loop, until `stop`: recomputes stale
+    /// roll-ups, and looks again every `interval` once none are left. It
+    /// rests three times as long as each round took, so it takes at most a
+    /// quarter of the time from ingestion (during a bulk load people go
+    /// stale again at once; queries read stale people raw meanwhile:
+    /// slower, still exact).
+    pub async fn keep_compacted(&self, interval: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let done = accrete_common::metrics::counter(
+            "accrete_rollups_compacted_total",
+            "Per-person roll-ups recomputed after their writes.",
+            &[],
+        );
+        let mut failing = false;
+        while !*stop.borrow() {
+            let started = Instant::now();
+            let wait = match self.compact(COMPACT_BATCH).await {
+                Ok(n) => {
+                    done.add(n as u64);
+                    if failing {
+                        info!("roll-up compaction works again");
+                        failing = false;
+                    }
+                    let rest = started.elapsed() * 3;
+                    if n == COMPACT_BATCH { rest } else { rest.max(interval) }
+                }
+                Err(e) => {
+                    if !failing {
+                        warn!(error = %e, "roll-up compaction failed; retrying");
+                        failing = true;
+                    }
+                    interval.max(Duration::from_secs(1))
+                }
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+
+    /// The people whose roll-up is stale (read from the raw tables), or
+    /// `None` when there are too many for the roll-ups to be worth reading.
+    pub async fn stale_people(&self) -> Result<Option<Vec<String>>, StoreError> {
         let rows: Vec<StaleRow> = self
             .client
             .query(&sql::stale_people(&self.db))
@@ -349,49 +394,67 @@ impl ClickHouseStore {
             return Ok(None);
         }
         let Some(b) = Buckets::for_bounds(from, to) else { return Ok(None) };
-        Ok(self.stale().await?.map(|stale| (b, stale)))
+        Ok(self.stale_people().await?.map(|stale| (b, stale)))
     }
 
-    /// The matrix's rows: roll-ups for everyone but the stale people, the raw
-    /// tables for them.
-    async fn matrix_rows(
+    /// The rows of an organization, team or person query, in `order`: from
+    /// the roll-ups for everyone but the stale people (the raw tables for
+    /// them) when the roll-ups can answer, else from the raw tables.
+    async fn rows<R: clickhouse::RowOwned + clickhouse::RowRead>(
         &self,
-        from: Option<i64>,
-        to: Option<i64>,
+        what: Rows,
+        (from, to): (Option<i64>, Option<i64>),
+        person: &str,
         team: &str,
-        (b, stale): (Buckets, Vec<String>),
-    ) -> Result<Vec<MatrixRow>, StoreError> {
-        let st = sql::rollup_matrix(&self.db, stale.len(), b.days, !team.is_empty());
-        let v = Values { team, members: &stale, catalog: &self.fingerprint, buckets: Some(b), ..Values::default() };
-        let mut rows: Vec<MatrixRow> = bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?;
-        if !stale.is_empty() {
-            let scope = sql::Scope { people: Some(stale.len()), team: !team.is_empty(), ..Default::default() };
-            let st = sql::matrix(&self.db, &self.catalog, scope);
-            let v = Values { from, to, team, members: &stale, ..Values::default() };
-            rows.extend(bind(self.client.query(&st.sql), &st.binds, &v).fetch_all::<MatrixRow>().await?);
-            rows.sort_by(|a, b| a.person.cmp(&b.person));
+        order: impl Fn(&R, &R) -> std::cmp::Ordering,
+    ) -> Result<Vec<R>, StoreError> {
+        let by_team = !team.is_empty();
+        if let Some((b, stale)) = self.rollup_plan(from, to, person).await? {
+            let st = what.rolled(&self.db, stale.len(), b.edges.is_some(), by_team);
+            let v = Values { team, members: &stale, catalog: &self.fingerprint, buckets: Some(b), ..Values::default() };
+            let mut rows: Vec<R> = bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?;
+            if !stale.is_empty() {
+                let scope = sql::Scope { people: Some(stale.len()), team: by_team, ..Default::default() };
+                let st = what.raw(&self.db, &self.catalog, scope);
+                let v = Values { from, to, team, members: &stale, ..Values::default() };
+                rows.extend(bind(self.client.query(&st.sql), &st.binds, &v).fetch_all::<R>().await?);
+                rows.sort_by(order);
+            }
+            return Ok(rows);
         }
-        Ok(rows)
+        let members = self.team_people(team).await?;
+        if members.as_ref().is_some_and(|m| m.is_empty()) {
+            return Ok(Vec::new()); // nobody has a session of that team
+        }
+        let people = members.as_ref().map(Vec::len);
+        let scope = sql::Scope { person: !person.is_empty(), people, team: people.is_some(), session: false };
+        let st = what.raw(&self.db, &self.catalog, scope);
+        let members = members.as_deref().unwrap_or_default();
+        let v = Values { from, to, person, team, members, ..Values::default() };
+        Ok(bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?)
+    }
+}
+
+/// The queries that roll-ups can answer, each with its raw-table twin.
+#[derive(Clone, Copy)]
+enum Rows {
+    Matrix,
+    Quarters,
+}
+
+impl Rows {
+    fn raw(self, db: &str, catalog: &Catalog, scope: sql::Scope) -> sql::Stmt {
+        match self {
+            Rows::Matrix => sql::matrix(db, catalog, scope),
+            Rows::Quarters => sql::person_quarters(db, catalog, scope),
+        }
     }
 
-    async fn quarter_rows(
-        &self,
-        from: Option<i64>,
-        to: Option<i64>,
-        team: &str,
-        (b, stale): (Buckets, Vec<String>),
-    ) -> Result<Vec<QuarterRow>, StoreError> {
-        let st = sql::rollup_quarters(&self.db, stale.len(), b.days, !team.is_empty());
-        let v = Values { team, members: &stale, catalog: &self.fingerprint, buckets: Some(b), ..Values::default() };
-        let mut rows: Vec<QuarterRow> = bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?;
-        if !stale.is_empty() {
-            let scope = sql::Scope { people: Some(stale.len()), team: !team.is_empty(), ..Default::default() };
-            let st = sql::person_quarters(&self.db, &self.catalog, scope);
-            let v = Values { from, to, team, members: &stale, ..Values::default() };
-            rows.extend(bind(self.client.query(&st.sql), &st.binds, &v).fetch_all::<QuarterRow>().await?);
-            rows.sort_by(|a, b| (&a.quarter, &a.person).cmp(&(&b.quarter, &b.person)));
+    fn rolled(self, db: &str, stale: usize, days: bool, team: bool) -> sql::Stmt {
+        match self {
+            Rows::Matrix => sql::rollup_matrix(db, stale, days, team),
+            Rows::Quarters => sql::rollup_quarters(db, stale, days, team),
         }
-        Ok(rows)
     }
 }
 
@@ -425,7 +488,7 @@ fn bind(mut q: clickhouse::query::Query, binds: &[sql::Bind], v: &Values) -> cli
             B::MonthsTo => q.bind(v.buckets.map_or(0, |b| b.months_to)),
             B::DaysFrom => q.bind(v.buckets.map_or(0, |b| b.days_from)),
             B::DaysTo => q.bind(v.buckets.map_or(0, |b| b.days_to)),
-            B::Edge(i) => q.bind(v.buckets.map_or(0, |b| b.edges[*i])),
+            B::Edge(i) => q.bind(v.buckets.and_then(|b| b.edges).map_or(0, |e| e[*i])),
         };
     }
     q
@@ -513,22 +576,8 @@ impl RollupStore for ClickHouseStore {
 impl QueryStore for ClickHouseStore {
     async fn adoption_matrix(&self, req: &MatrixRequest) -> Result<AdoptionMatrix, StoreError> {
         let (from, to) = time_bounds(&req.from, &req.to)?;
-        let rows: Vec<MatrixRow> = if let Some(plan) = self.rollup_plan(from, to, &req.person).await? {
-            self.matrix_rows(from, to, &req.team, plan).await?
-        } else {
-            let members = self.team_people(&req.team).await?;
-            if members.as_ref().is_some_and(|m| m.is_empty()) {
-                Vec::new() // nobody has a session of that team
-            } else {
-                let people = members.as_ref().map(Vec::len);
-                let scope =
-                    sql::Scope { person: !req.person.is_empty(), people, team: people.is_some(), session: false };
-                let st = sql::matrix(&self.db, &self.catalog, scope);
-                let members = members.as_deref().unwrap_or_default();
-                let v = Values { from, to, person: &req.person, team: &req.team, members, ..Values::default() };
-                bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?
-            }
-        };
+        let order = |a: &MatrixRow, b: &MatrixRow| a.person.cmp(&b.person);
+        let rows: Vec<MatrixRow> = self.rows(Rows::Matrix, (from, to), &req.person, &req.team, order).await?;
         let mut people: Vec<_> = rows
             .into_iter()
             .map(|r| {
@@ -621,20 +670,8 @@ impl QueryStore for ClickHouseStore {
         to: Option<i64>,
         team: &str,
     ) -> Result<Vec<PersonQuarter>, StoreError> {
-        let rows: Vec<QuarterRow> = if let Some(plan) = self.rollup_plan(from, to, "").await? {
-            self.quarter_rows(from, to, team, plan).await?
-        } else {
-            let members = self.team_people(team).await?;
-            if members.as_ref().is_some_and(|m| m.is_empty()) {
-                return Ok(Vec::new()); // nobody has a session of that team
-            }
-            let people = members.as_ref().map(Vec::len);
-            let scope = sql::Scope { people, team: people.is_some(), ..Default::default() };
-            let st = sql::person_quarters(&self.db, &self.catalog, scope);
-            let members = members.as_deref().unwrap_or_default();
-            let v = Values { from, to, team, members, ..Values::default() };
-            bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?
-        };
+        let order = |a: &QuarterRow, b: &QuarterRow| (&a.quarter, &a.person).cmp(&(&b.quarter, &b.person));
+        let rows: Vec<QuarterRow> = self.rows(Rows::Quarters, (from, to), "", team, order).await?;
         Ok(rows
             .into_iter()
             .map(|r| PersonQuarter {

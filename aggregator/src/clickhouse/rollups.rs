@@ -33,10 +33,9 @@ pub struct Buckets {
     pub months_to: i64,
     pub days_from: i64,
     pub days_to: i64,
-    /// A bound falls inside a month (the day roll-ups are read).
-    pub days: bool,
-    /// The partial months (the same twice when there is one).
-    pub edges: [i64; 2],
+    /// The partial months a bound falls inside (the same twice when there
+    /// is one), whose day roll-ups are read; `None` when no bound does.
+    pub edges: Option<[i64; 2]>,
 }
 
 impl Buckets {
@@ -50,22 +49,17 @@ impl Buckets {
         let months_to = to.map_or(FAR, month_start);
         let (months_from, months_to) = if months_from < months_to { (months_from, months_to) } else { (0, 0) };
         let partial = |t: i64| (month_start(t) != t).then(|| month_start(t));
-        let edges: Vec<i64> = from.and_then(partial).into_iter().chain(to.and_then(partial)).collect();
-        let days = !edges.is_empty();
-        let edges = [edges.first().copied().unwrap_or(0), edges.last().copied().unwrap_or(0)];
-        Some(Buckets {
-            months_from,
-            months_to,
-            days_from: from.unwrap_or(-FAR),
-            days_to: to.unwrap_or(FAR),
-            days,
-            edges,
-        })
+        let edges = match (from.and_then(partial), to.and_then(partial)) {
+            (Some(a), Some(b)) => Some([a, b]),
+            (Some(a), None) | (None, Some(a)) => Some([a, a]),
+            (None, None) => None,
+        };
+        Some(Buckets { months_from, months_to, days_from: from.unwrap_or(-FAR), days_to: to.unwrap_or(FAR), edges })
     }
 }
 
 /// One own session, as [`crate::clickhouse::sql::person_facts`] reads it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, clickhouse::Row, serde::Deserialize)]
 pub struct Fact {
     pub person: String,
     pub team: String,
@@ -155,21 +149,21 @@ mod tests {
     #[test]
     fn bounds_become_whole_months_and_edge_days() {
         let b = Buckets::for_bounds(None, None).unwrap();
-        assert_eq!((b.months_from, b.months_to, b.days), (-FAR, FAR, false));
+        assert_eq!((b.months_from, b.months_to, b.edges.is_some()), (-FAR, FAR, false));
         // A quarter: months only.
         let b = Buckets::for_bounds(Some(ms("2026-01-01")), Some(ms("2026-04-01"))).unwrap();
-        assert_eq!((b.months_from, b.months_to, b.days), (ms("2026-01-01"), ms("2026-04-01"), false));
+        assert_eq!((b.months_from, b.months_to, b.edges.is_some()), (ms("2026-01-01"), ms("2026-04-01"), false));
         // Mid-month to mid-month: Feb whole, the rest as days.
         let b = Buckets::for_bounds(Some(ms("2026-01-15")), Some(ms("2026-03-10"))).unwrap();
-        assert_eq!((b.months_from, b.months_to, b.days), (ms("2026-02-01"), ms("2026-03-01"), true));
+        assert_eq!((b.months_from, b.months_to, b.edges.is_some()), (ms("2026-02-01"), ms("2026-03-01"), true));
         assert_eq!((b.days_from, b.days_to), (ms("2026-01-15"), ms("2026-03-10")));
-        assert_eq!(b.edges, [ms("2026-01-01"), ms("2026-03-01")]);
+        assert_eq!(b.edges, Some([ms("2026-01-01"), ms("2026-03-01")]));
         // Inside one month: no whole month, days only.
         let b = Buckets::for_bounds(Some(ms("2026-01-15")), Some(ms("2026-01-20"))).unwrap();
-        assert_eq!((b.months_from, b.months_to, b.days, b.edges), (0, 0, true, [ms("2026-01-01"); 2]));
+        assert_eq!((b.months_from, b.months_to, b.edges), (0, 0, Some([ms("2026-01-01"); 2])));
         // Only an upper bound, mid-month.
         let b = Buckets::for_bounds(None, Some(ms("2026-03-10"))).unwrap();
-        assert_eq!((b.months_from, b.months_to, b.days), (-FAR, ms("2026-03-01"), true));
+        assert_eq!((b.months_from, b.months_to, b.edges.is_some()), (-FAR, ms("2026-03-01"), true));
         // Not a midnight: the raw tables answer.
         assert_eq!(Buckets::for_bounds(Some(ms("2026-01-15T10:00:00Z")), None), None);
     }
@@ -191,8 +185,8 @@ mod tests {
                     let m = month_start(s);
                     let by_month = m >= b.months_from && m < b.months_to;
                     let dd = day_start(s);
-                    let by_day =
-                        b.days && dd >= b.days_from && dd < b.days_to && (dd < b.months_from || dd >= b.months_to);
+                    // What `sql::day_entries` keeps: days of the partial months, within the bounds.
+                    let by_day = b.edges.is_some_and(|e| e.contains(&m)) && dd >= b.days_from && dd < b.days_to;
                     assert_eq!(by_month || by_day, want, "bounds {bounds:?} session day {d}");
                     assert!(!(by_month && by_day));
                 }

@@ -457,37 +457,45 @@ fn rollup_rows(db: &str, stale: usize, days: bool, binds: &mut Vec<Bind>) -> Str
 /// [`matrix`] from the roll-ups (for day-aligned bounds), leaving out the
 /// first `stale` members; with `team`, only that team's entries.
 pub fn rollup_matrix(db: &str, stale: usize, days: bool, team: bool) -> Stmt {
-    let mut binds = Vec::new();
-    let rows = rollup_rows(db, stale, days, &mut binds);
-    let team = if team {
-        binds.push(Bind::Team);
-        "WHERE t = ?"
-    } else {
-        ""
-    };
-    let sql = format!(
-        "SELECT person, max(t) AS team, sum(s) AS sessions, sumForEach(c) AS counts
-         FROM ({rows}) {team} GROUP BY person ORDER BY person"
-    );
-    Stmt { sql, binds }
+    rollup_grouped(
+        db,
+        (stale, days, team),
+        "person, max(t) AS team, sum(s) AS sessions, sumForEach(c) AS counts",
+        None,
+        "person",
+    )
 }
 
 /// [`person_quarters`] from the roll-ups, like [`rollup_matrix`].
 pub fn rollup_quarters(db: &str, stale: usize, days: bool, team: bool) -> Stmt {
+    rollup_grouped(
+        db,
+        (stale, days, team),
+        "toString(toStartOfQuarter(toDateTime(intDiv(bucket, 1000), 'UTC'))) AS quarter, person,
+                max(t) AS team, sum(s) AS sessions, sumForEach(c) AS counts",
+        Some("bucket >= 0"),
+        "quarter, person",
+    )
+}
+
+/// `select` over the roll-up entries ([`rollup_rows`]) that meet `cond`
+/// (and, with `team`, are that team's), grouped and ordered by `group`.
+fn rollup_grouped(
+    db: &str,
+    (stale, days, team): (usize, bool, bool),
+    select: &str,
+    cond: Option<&str>,
+    group: &str,
+) -> Stmt {
     let mut binds = Vec::new();
     let rows = rollup_rows(db, stale, days, &mut binds);
-    let team = if team {
+    let mut conds: Vec<&str> = cond.into_iter().collect();
+    if team {
         binds.push(Bind::Team);
-        " AND t = ?"
-    } else {
-        ""
-    };
-    let sql = format!(
-        "SELECT toString(toStartOfQuarter(toDateTime(intDiv(bucket, 1000), 'UTC'))) AS quarter, person,
-                max(t) AS team, sum(s) AS sessions, sumForEach(c) AS counts
-         FROM ({rows}) WHERE bucket >= 0{team}
-         GROUP BY quarter, person ORDER BY quarter, person"
-    );
+        conds.push("t = ?");
+    }
+    let filter = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
+    let sql = format!("SELECT {select} FROM ({rows}){filter} GROUP BY {group} ORDER BY {group}");
     Stmt { sql, binds }
 }
 
@@ -495,9 +503,7 @@ pub fn rollup_quarters(db: &str, stale: usize, days: bool, team: bool) -> Stmt {
 /// presence rules (FNV-1a of their SQL), so editing a rule makes every
 /// roll-up stale.
 pub fn catalog_fingerprint(catalog: &Catalog) -> String {
-    let h =
-        presence(catalog).bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
-    format!("{}:{h:016x}", catalog.version)
+    format!("{}:{:016x}", catalog.version, accrete_common::fnv1a(presence(catalog).as_bytes()))
 }
 
 /// Every statement of this module with sample values in place of `?`, and
