@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use opentelemetry::metrics::MeterProvider as _;
+use opentelemetry::metrics::{AsyncInstrument, MeterProvider as _};
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::{Context, KeyValue};
@@ -182,24 +182,16 @@ fn bridge_metrics(provider: &SdkMeterProvider, every: Duration) {
                 continue;
             }
             let (name, help) = (s.name, s.help);
+            // Counters and gauges read the same way: each series' value.
+            let values = move |o: &dyn AsyncInstrument<u64>| {
+                observe(name, s.kind).iter().for_each(|(v, _, l)| o.observe(*v as u64, l))
+            };
             match s.kind {
                 "counter" => {
-                    meter
-                        .u64_observable_counter(name)
-                        .with_description(help)
-                        .with_callback(move |o| {
-                            observe(name, "counter").iter().for_each(|(v, _, l)| o.observe(*v as u64, l))
-                        })
-                        .build();
+                    meter.u64_observable_counter(name).with_description(help).with_callback(values).build();
                 }
                 "gauge" => {
-                    meter
-                        .u64_observable_gauge(name)
-                        .with_description(help)
-                        .with_callback(move |o| {
-                            observe(name, "gauge").iter().for_each(|(v, _, l)| o.observe(*v as u64, l))
-                        })
-                        .build();
+                    meter.u64_observable_gauge(name).with_description(help).with_callback(values).build();
                 }
                 _ => {
                     meter
