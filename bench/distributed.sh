@@ -101,34 +101,7 @@ RUST_LOG=warn ACCRETE__COLLECTOR__BATCH_MAX_DELAY_MS=20 \
   >/dev/null 2>"$work/dist-lag-collector.log" &
 pids+=($!)
 sleep 2
-python3 - "$lagdir" "$api" "$samples" <<'PY'
-import json, os, sys, time, urllib.request, uuid
-claude, api, samples = sys.argv[1], sys.argv[2], int(sys.argv[3])
-proj = os.path.join(claude, "projects", "-bench-lag")
-lags = []
-deadline = time.monotonic() + 600
-for _ in range(samples):
-    sid = str(uuid.uuid4())
-    ts = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
-    line = json.dumps({"type": "assistant", "sessionId": sid, "timestamp": ts,
-                       "message": {"content": [{"type": "tool_use", "name": "TodoWrite", "input": {}}]}})
-    t0 = time.monotonic()
-    with open(os.path.join(proj, sid + ".jsonl"), "w") as f:
-        f.write(line + "\n")
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{api}/v1/sessions/{sid}?person=lagger") as r:
-                if r.status == 200:
-                    break
-        except Exception:
-            pass
-        time.sleep(0.01)
-    lags.append(time.monotonic() - t0)
-    time.sleep(0.05)
-lags.sort()
-p = lambda q: lags[min(len(lags) - 1, int(q * len(lags)))]
-print(f"lag: line written -> visible in the API over {samples} samples: p50 {p(0.5)*1000:.0f} ms, p99 {p(0.99)*1000:.0f} ms, max {lags[-1]*1000:.0f} ms")
-PY
+python3 bench/lag.py "$lagdir" "$api/v1/sessions/{sid}?person=lagger" "$samples" "lag: "
 
 kill "${pids[@]}" 2>/dev/null || true
 pids=()
@@ -136,13 +109,7 @@ pids=()
 # 3. The collector daemon alone, following FILES files (made as bench/follow.sh makes them).
 # (Dated in the past: the gateway refuses events from the future.)
 fdata="$work/follow-past-$files"
-if [ ! -f "$fdata/.done" ]; then
-  rm -rf "$fdata"
-  "$bin" gen --from "$work/corpus" --out "$fdata" --people 1 --days $((files * 2)) --sessions-per-day 0.9 --seed 3 \
-    --start "$(date -u -d "-$((files * 2 + 2)) days" +%F)" >/dev/null
-  find "$fdata" -name '*.jsonl' | sort | tail -n +$((files + 1)) | xargs -r rm -f
-  touch "$fdata/.done"
-fi
+gen_files "$fdata" "$files" --start "$(date -u -d "-$((files * 2 + 2)) days" +%F)"
 fclaude="$fdata/person00000/.claude"
 rm -rf "$fclaude/projects/-bench-lag"
 fexpected=$("$bin" analyze --json --source "follower=$fclaude" 2>/dev/null |
@@ -167,10 +134,4 @@ while true; do
   seen=$now
 done
 echo "collector daemon: $(find "$fclaude" -name '*.jsonl' | wc -l) files ($(du -sb "$fclaude" | awk '{printf "%.0f MB", $1/1e6}')) shipped in $(echo "$(date +%s.%N) - $start - 1" | bc | awk '{printf "%.1f s", $1}'); $seen sessions visible (analyze counts $fexpected)"
-ticks() { awk '{print $14 + $15}' "/proc/$cpid/stat"; }
-sleep 5
-t0=$(ticks); s0=$(date +%s.%N)
-sleep 30
-t1=$(ticks); s1=$(date +%s.%N)
-hz=$(getconf CLK_TCK)
-echo "  idle for 30 s following them: CPU $(echo "($t1 - $t0) / $hz / ($s1 - $s0) * 100" | bc -l | awk '{printf "%.2f %%", $1}'), RSS $(awk '/VmRSS/ {printf "%.0f MB", $2/1024}' "/proc/$cpid/status"), peak RSS $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' "/proc/$cpid/status")"
+echo "  idle for 30 s following them: $(idle_usage "$cpid")"
