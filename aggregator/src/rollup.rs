@@ -3,8 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use accrete_common::catalog::{BEFORE_SUFFIX, Catalog};
-use accrete_common::proto::{Evidence, PersonRow, PracticeRollup, QuarterRollup, QuarterlyRollups, TranscriptEvent};
+use accrete_common::catalog::{BEFORE_SUFFIX, Catalog, UNLESS_SUFFIX};
+use accrete_common::proto::{
+    Evidence, PersonRow, PracticeRollup, QuarterRollup, QuarterlyRollups, SessionDetail, SessionSummary,
+    TimelineEvent, TranscriptEvent,
+};
 
 /// The first mark of one key in one file of a session.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,7 +22,8 @@ pub struct MarkRow {
 
 /// The practices a session shows, each with the mark that proves it, in
 /// catalog order. A practice with a `before` rule needs its first mark in the
-/// session's own file to precede the first closing mark there.
+/// session's own file to precede the first closing mark there; one with an
+/// `unless` rule is not shown once the session has a cancelling mark.
 pub fn practices_present<'m>(catalog: &Catalog, marks: &'m [MarkRow]) -> Vec<(String, &'m MarkRow)> {
     let mut out = Vec::new();
     for p in &catalog.practices {
@@ -35,25 +39,59 @@ pub fn practices_present<'m>(catalog: &Catalog, marks: &'m [MarkRow]) -> Vec<(St
         } else {
             first(&p.id, false)
         };
-        if let Some(m) = shown {
+        let cancelled = p.unless.is_some() && first(&format!("{}{UNLESS_SUFFIX}", p.id), false).is_some();
+        if let Some(m) = shown.filter(|_| !cancelled) {
             out.push((p.id.clone(), m));
         }
     }
     out
 }
 
-/// The evidence of each practice a session shows: the drill-down's teaching material.
-pub fn evidence(catalog: &Catalog, marks: &[MarkRow]) -> Vec<Evidence> {
+/// The evidence of each practice a session shows: the drill-down's teaching
+/// material. Each is placed in the session's timeline (`position`, from 0 at
+/// its first line to 1 at its last own-file line) and carries the line's
+/// content where the person opted in to share it.
+pub fn evidence(catalog: &Catalog, marks: &[MarkRow], timeline: &[TimelineEvent]) -> Vec<Evidence> {
+    let own: Vec<&TimelineEvent> = timeline.iter().filter(|t| t.agent_id.is_empty()).collect();
     practices_present(catalog, marks)
         .into_iter()
-        .map(|(practice, m)| Evidence {
-            practice,
-            agent_id: m.agent_id.clone(),
-            line: m.line,
-            timestamp_ms: m.timestamp_ms,
-            evidence: m.evidence.clone(),
+        .map(|(practice, m)| {
+            let group = catalog.practices.iter().find(|p| p.id == practice).map(|p| p.group.as_str()).unwrap_or("");
+            let at = timeline.iter().find(|t| t.agent_id == m.agent_id && t.line == m.line);
+            let position = if m.agent_id.is_empty() && own.len() > 1 {
+                let i = own.partition_point(|t| t.line < m.line).min(own.len() - 1);
+                round3(i as f64 / (own.len() - 1) as f64)
+            } else {
+                0.0
+            };
+            Evidence {
+                practice,
+                agent_id: m.agent_id.clone(),
+                line: m.line,
+                timestamp_ms: m.timestamp_ms,
+                evidence: m.evidence.clone(),
+                group: group.into(),
+                position,
+                content: at.map(|t| t.content.clone()).unwrap_or_default(),
+            }
         })
         .collect()
+}
+
+/// A session's drill-down from its summary, marks and timeline (in line
+/// order): the evidence of each practice, and on each timeline line the
+/// practices it proves. Both stores answer through this.
+pub fn session_detail(
+    catalog: &Catalog,
+    summary: SessionSummary,
+    marks: &[MarkRow],
+    mut timeline: Vec<TimelineEvent>,
+) -> SessionDetail {
+    let evidence = evidence(catalog, marks, &timeline);
+    for t in &mut timeline {
+        t.practices = practices_at(&evidence, &t.agent_id, t.line);
+    }
+    SessionDetail { summary: Some(summary), evidence, timeline }
 }
 
 /// The practices whose evidence is this line of the timeline.
@@ -248,6 +286,23 @@ mod tests {
         // Subagent files do not take part in the ordering.
         assert!(present(&[mark("plan_mode", "a1", 1)]).is_empty());
         assert_eq!(present(&[mark("plan_mode", "", 5), mark("plan_mode.before", "a1", 1)]), ["plan_mode"]);
+    }
+
+    #[test]
+    fn focused_unless_sprawl() {
+        assert_eq!(present(&[mark("focused_session", "", 5)]), ["focused_session"]);
+        assert!(present(&[mark("focused_session", "", 5), mark("focused_session.unless", "", 90)]).is_empty());
+    }
+
+    #[test]
+    fn evidence_is_placed_in_the_timeline() {
+        let c = Catalog::builtin();
+        let t = |line: u64, content: &str| TimelineEvent { line, content: content.into(), ..Default::default() };
+        let timeline = [t(1, ""), t(2, "why?"), t(3, ""), t(5, "")];
+        let mut m = mark("plan_first_prompt", "", 2048);
+        m.line = 2;
+        let e = evidence(&c, &[m], &timeline);
+        assert_eq!((e[0].group.as_str(), e[0].position, e[0].content.as_str()), ("steering", 0.333, "why?"));
     }
 
     #[test]

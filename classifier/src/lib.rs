@@ -6,7 +6,7 @@
 //! and key. Minimums are commutative and idempotent, so workers can share a
 //! stream in any split, and a redelivered event changes nothing.
 
-use accrete_common::catalog::{BEFORE_SUFFIX, Catalog, Matcher};
+use accrete_common::catalog::{BEFORE_SUFFIX, Catalog, Matcher, UNLESS_SUFFIX};
 use accrete_common::metrics::counter;
 use accrete_common::pipeline::{Classified, Envelope, PipelineError, Publisher, Subscriber};
 use accrete_common::proto::ToolCall;
@@ -36,12 +36,14 @@ impl Classifier {
                 matchers: p.matchers.clone(),
                 include_sidechain: p.include_sidechain,
             });
-            if let Some(b) = &p.before {
-                rules.push(Rule {
-                    key: format!("{}{BEFORE_SUFFIX}", p.id),
-                    matchers: vec![b.clone()],
-                    include_sidechain: p.include_sidechain,
-                });
+            for (suffix, m) in [(BEFORE_SUFFIX, &p.before), (UNLESS_SUFFIX, &p.unless)] {
+                if let Some(m) = m {
+                    rules.push(Rule {
+                        key: format!("{}{suffix}", p.id),
+                        matchers: vec![m.clone()],
+                        include_sidechain: p.include_sidechain,
+                    });
+                }
             }
         }
         Classifier { rules }
@@ -53,18 +55,18 @@ impl Classifier {
             if ev.is_sidechain && !rule.include_sidechain {
                 continue;
             }
-            let first = rule.matchers.iter().filter_map(|m| match_event(m, ev)).min_by_key(|(ord, _)| *ord);
-            if let Some((block, evidence)) = first {
+            let first = rule.matchers.iter().filter_map(|m| match_event(m, ev)).min_by_key(|h| h.ordinal);
+            if let Some(hit) = first {
                 out.push(Mark {
                     person: ev.person.clone(),
                     team: ev.team.clone(),
                     session_id: ev.session_id.clone(),
                     agent_id: ev.agent_id.clone(),
                     key: rule.key.clone(),
-                    ordinal: ev.offset.saturating_mul(BLOCKS_PER_LINE).saturating_add(block),
-                    timestamp_ms: ev.timestamp_ms,
-                    evidence,
-                    line: ev.line,
+                    ordinal: hit.ordinal,
+                    timestamp_ms: hit.timestamp_ms,
+                    evidence: hit.evidence,
+                    line: hit.line,
                 });
             }
         }
@@ -117,8 +119,37 @@ impl Classifier {
     }
 }
 
-/// The block index and evidence of the first match of `m` in `ev`.
-fn match_event(m: &Matcher, ev: &TranscriptEvent) -> Option<(u64, String)> {
+/// Where a matcher matched an event, and what showed it.
+struct Hit {
+    ordinal: u64,
+    line: u64,
+    timestamp_ms: i64,
+    evidence: String,
+}
+
+/// The first match of `m` in `ev`. A judgement is placed at the line that
+/// shows it (which the collector names), not at the event that carries it.
+fn match_event(m: &Matcher, ev: &TranscriptEvent) -> Option<Hit> {
+    if let Some(id) = &m.judgement {
+        let j = ev.judgements.iter().find(|j| j.id == *id)?;
+        return Some(Hit {
+            ordinal: j.offset.saturating_mul(BLOCKS_PER_LINE),
+            line: j.line,
+            timestamp_ms: j.timestamp_ms,
+            evidence: j.category.clone(),
+        });
+    }
+    let (block, evidence) = match_line(m, ev)?;
+    Some(Hit {
+        ordinal: ev.offset.saturating_mul(BLOCKS_PER_LINE).saturating_add(block),
+        line: ev.line,
+        timestamp_ms: ev.timestamp_ms,
+        evidence,
+    })
+}
+
+/// The block index and evidence of the first match of `m` in `ev`'s line.
+fn match_line(m: &Matcher, ev: &TranscriptEvent) -> Option<(u64, String)> {
     let line_ok = m.permission_mode.as_ref().is_none_or(|p| *p == ev.permission_mode)
         && m.system_subtype.as_ref().is_none_or(|s| *s == ev.system_subtype)
         && m.compact_trigger.as_ref().is_none_or(|t| *t == ev.compact_trigger);

@@ -77,3 +77,24 @@ fn ordinals_order_lines_then_blocks_and_evidence_names_the_cause() {
     assert_eq!(out[0].ordinal, 10 * BLOCKS_PER_LINE + 2);
     assert_eq!(out[0].evidence, "tool_use Bash (git_commit)");
 }
+
+#[test]
+fn judgements_become_marks_at_the_line_that_shows_them() {
+    let c = Classifier::new(&Catalog::builtin());
+    let mut e = ev(5000);
+    e.line = 40;
+    e.judgements.push(accrete_common::proto::Judgement {
+        id: "whole_task_delegation".into(),
+        category: "clear spec".into(),
+        offset: 100,
+        line: 3,
+        timestamp_ms: 7,
+    });
+    e.judgements.push(accrete_common::proto::Judgement { id: "sprawl".into(), offset: 4000, line: 30, ..Default::default() });
+    let mut out = Vec::new();
+    c.classify(&e, &mut out);
+    let keys: Vec<&str> = out.iter().map(|m| m.key.as_str()).collect();
+    assert_eq!(keys, ["whole_task_delegation", "focused_session.unless"]);
+    assert_eq!((out[0].line, out[0].ordinal, out[0].timestamp_ms), (3, 100 * BLOCKS_PER_LINE, 7));
+    assert_eq!(out[0].evidence, "clear spec");
+}

@@ -2,6 +2,7 @@
 //! and turns each line into a normalized, privacy-filtered event.
 
 pub mod files;
+pub mod judge;
 mod lenient;
 pub mod parse;
 pub mod ship;

@@ -13,6 +13,7 @@ use accrete_common::time::parse_rfc3339_ms;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::judge::{CallFact, Facts, Judge, ResultFact};
 use crate::lenient::{FromMap, LBool, LList, LObj, LStr, LU64};
 
 /// Line types Claude Code is known to write; others are counted as unknown
@@ -45,6 +46,8 @@ pub(crate) struct Line<'a> {
     pub cwd: LStr<'a>,
     pub version: LStr<'a>,
     pub message: Message<'a>,
+    /// `queue-operation` lines: `enqueue` of a message typed while the agent works.
+    pub operation: LStr<'a>,
 }
 
 #[derive(Debug, Default)]
@@ -70,6 +73,12 @@ pub(crate) struct Block<'a> {
     name: LStr<'a>,
     is_error: LBool,
     input: Vec<(LStr<'a>, LStr<'a>)>,
+    id: LStr<'a>,
+    tool_use_id: LStr<'a>,
+    /// A tool result's content, unread: the judge decodes the few it needs
+    /// (rejection feedback, `git commit` output). Borrowing the raw JSON
+    /// costs what skipping it did.
+    content: Option<&'a serde_json::value::RawValue>,
 }
 
 #[derive(Debug, Default)]
@@ -114,6 +123,7 @@ impl<'de> FromMap<'de> for Line<'de> {
                 let LObj(m) = map.next_value::<LObj<Message>>()?;
                 self.message = m.unwrap_or_default();
             }
+            "operation" => self.operation = map.next_value()?,
             _ => skip(map)?,
         }
         Ok(())
@@ -164,6 +174,9 @@ impl<'de> FromMap<'de> for Block<'de> {
             "name" => self.name = map.next_value()?,
             "is_error" => self.is_error = map.next_value()?,
             "input" => self.input = map.next_value::<LObj<Input>>()?.0.map(|i| i.0).unwrap_or_default(),
+            "id" => self.id = map.next_value()?,
+            "tool_use_id" => self.tool_use_id = map.next_value()?,
+            "content" => self.content = Some(map.next_value()?),
             _ => skip(map)?,
         }
         Ok(())
@@ -269,12 +282,39 @@ pub struct ParsedLine {
     pub sanitized: bool,
     /// The `sessionId` the line names (for subagent files beside their session).
     pub session_hint: Option<String>,
+    /// What the judge reads of each event (main-thread lines, when judging).
+    pub(crate) facts: Vec<Facts>,
 }
 
 impl Normalizer<'_> {
     /// Parses one line (without its newline). Never panics; whatever can be
     /// read is read.
     pub fn parse_line(&self, bytes: &[u8], ctx: &LineContext, offset: u64, line: u64) -> ParsedLine {
+        self.parse_line_judged(bytes, ctx, offset, line, None)
+    }
+
+    /// [`Self::parse_line`], with the file's judge reading the line and
+    /// adding the judgements it reaches to the line's events.
+    pub fn parse_line_judged(
+        &self,
+        bytes: &[u8],
+        ctx: &LineContext,
+        offset: u64,
+        line: u64,
+        judge: Option<&mut Judge>,
+    ) -> ParsedLine {
+        let judging = judge.as_deref().filter(|_| ctx.agent_id.is_empty());
+        let mut out = self.parse(bytes, ctx, offset, line, judging);
+        if let Some(j) = judge {
+            for (ev, facts) in out.events.iter_mut().zip(&out.facts) {
+                j.observe(facts, ev);
+            }
+        }
+        out.facts.clear();
+        out
+    }
+
+    fn parse(&self, bytes: &[u8], ctx: &LineContext, offset: u64, line: u64, judge: Option<&Judge>) -> ParsedLine {
         let mut out = ParsedLine::default();
         let lossy;
         // simdutf8 checks a line several times faster than std (SIMD chosen
@@ -289,7 +329,7 @@ impl Normalizer<'_> {
                 &lossy
             }
         };
-        self.read_objects(text, ctx, offset, line, bytes.len(), &mut out);
+        self.read_objects(text, ctx, offset, line, bytes.len(), judge, &mut out);
         if out.events.is_empty()
             && matches!(&out.error, Some(LineError::InvalidJson(e)) if e.contains("out of range") || e.contains("escape") || e.contains("surrogate") || e.contains("unicode code point"))
             && let Some(clean) = sanitize(text)
@@ -298,7 +338,7 @@ impl Normalizer<'_> {
             // escapes even where the lenient readers would ignore them: read
             // the line again with those made harmless.
             let mut again = ParsedLine { invalid_utf8: out.invalid_utf8, ..Default::default() };
-            self.read_objects(&clean, ctx, offset, line, bytes.len(), &mut again);
+            self.read_objects(&clean, ctx, offset, line, bytes.len(), judge, &mut again);
             if !matches!(again.error, Some(LineError::InvalidJson(_))) {
                 again.sanitized = true;
                 out = again;
@@ -317,7 +357,7 @@ impl Normalizer<'_> {
                 from = start + 1;
                 tries += 1;
                 let mut probe = ParsedLine::default();
-                self.read_objects(&text[start..], ctx, offset, line, bytes.len(), &mut probe);
+                self.read_objects(&text[start..], ctx, offset, line, bytes.len(), judge, &mut probe);
                 // In value position (after `:`, `[` or `,`) an object may be
                 // one nested in the torn part (a subagent's user or assistant
                 // message inside a `progress` line): such a message is taken
@@ -328,6 +368,7 @@ impl Normalizer<'_> {
                     && probe.events.first().is_some_and(|e| matches!(e.line_type.as_str(), "user" | "assistant"));
                 if probe.error.is_none() && !probe.events.is_empty() && !nested {
                     out.events = probe.events;
+                    out.facts = probe.facts;
                     out.extra_objects = probe.extra_objects;
                     out.session_hint = probe.session_hint;
                     out.recovered = true;
@@ -338,7 +379,17 @@ impl Normalizer<'_> {
         out
     }
 
-    fn read_objects(&self, text: &str, ctx: &LineContext, offset: u64, line: u64, len: usize, out: &mut ParsedLine) {
+    #[allow(clippy::too_many_arguments)]
+    fn read_objects(
+        &self,
+        text: &str,
+        ctx: &LineContext,
+        offset: u64,
+        line: u64,
+        len: usize,
+        judge: Option<&Judge>,
+        out: &mut ParsedLine,
+    ) {
         let mut stream = serde_json::Deserializer::from_str(text).into_iter::<LObj<Line>>();
         let mut part = 0u32;
         loop {
@@ -362,6 +413,9 @@ impl Normalizer<'_> {
                                 continue;
                             }
                         }
+                    }
+                    if let Some(j) = judge {
+                        out.facts.push(self.facts(&l, &ev, j));
                     }
                     out.events.push(ev);
                 }
@@ -442,6 +496,79 @@ impl Normalizer<'_> {
             ev.content = Some(Content { text, cwd: l.cwd.as_str().to_owned() });
         }
         ev
+    }
+
+    /// What the judge reads of a main-thread line: the person's text, the
+    /// tool calls, the results it asked for, and whether the agent proposed
+    /// a plan. Sidechain lines give nothing.
+    fn facts(&self, l: &Line, ev: &TranscriptEvent, judge: &Judge) -> Facts {
+        let mut f = Facts::default();
+        if ev.is_sidechain {
+            return f;
+        }
+        match ev.line_type.as_str() {
+            "queue-operation" => f.queued = l.operation.as_str() == "enqueue",
+            "user" if !ev.is_meta && !ev.is_compact_summary => {
+                let blocks: &[Block] = match &l.message.content {
+                    LContent::Blocks(b) => b,
+                    LContent::Text(t) => {
+                        f.user_text = Some(t.to_string());
+                        &[]
+                    }
+                    LContent::None => &[],
+                };
+                let mut text = String::new();
+                for b in blocks {
+                    match b.ty.as_str() {
+                        "text" if f.results.is_empty() => {
+                            if !text.is_empty() {
+                                text.push('\n');
+                            }
+                            text.push_str(b.text.as_str());
+                        }
+                        "tool_result" => {
+                            let id = b.tool_use_id.as_str();
+                            let raw = b.content.map(|r| r.get()).unwrap_or("");
+                            let wanted = judge.wants_result(id) || (b.is_error.0 && crate::judge::is_rejection(raw));
+                            f.results.push(ResultFact {
+                                tool_use_id: id.to_owned(),
+                                is_error: b.is_error.0,
+                                text: wanted.then(|| decode_text(raw)),
+                            });
+                        }
+                        _ => {}
+                    }
+                }
+                if f.results.is_empty() && !text.is_empty() {
+                    f.user_text = Some(text);
+                }
+            }
+            "assistant" => {
+                if let LContent::Blocks(blocks) = &l.message.content {
+                    for b in blocks {
+                        match b.ty.as_str() {
+                            "tool_use" => f.calls.push(CallFact {
+                                id: b.id.as_str().to_owned(),
+                                name: b.name.as_str().to_owned(),
+                            }),
+                            "text" if !f.proposes && judge.wants_proposal() => {
+                                f.proposes = judge.proposes(b.text.as_str());
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                f.commit_calls = ev
+                    .tool_calls
+                    .iter()
+                    .zip(&f.calls)
+                    .filter(|(c, _)| c.signals.iter().any(|s| s == crate::judge::COMMIT_SIGNAL))
+                    .map(|(_, f)| f.id.clone())
+                    .collect();
+            }
+            _ => {}
+        }
+        f
     }
 
     fn tool_call(&self, b: &Block) -> ToolCall {
@@ -537,7 +664,21 @@ fn sanitize(text: &str) -> Option<String> {
     if changed { String::from_utf8(out).ok() } else { None }
 }
 
-/// Finds every `<command-name>/NAME</command-name>` and keeps `NAME`.
+/// A tool result's content (a string, or a list of text blocks) as text.
+fn decode_text(raw: &str) -> String {
+    match serde_json::from_str::<LContent>(raw) {
+        Ok(LContent::Text(t)) => t.into_owned(),
+        Ok(LContent::Blocks(blocks)) => {
+            blocks.iter().map(|b| b.text.as_str()).filter(|t| !t.is_empty()).collect::<Vec<_>>().join("\n")
+        }
+        _ => String::new(),
+    }
+}
+
+/// Finds every `<command-name>NAME</command-name>` and keeps `NAME`. Claude
+/// Code 2.x writes `/name`; 1.0.x wrote the same layout (with a
+/// `<command-message>` sibling, before or after it) and sometimes left the
+/// `/` out, so it is optional. A name with spaces is not a command.
 pub fn extract_commands(text: &str, out: &mut Vec<String>) {
     const OPEN: &str = "<command-name>";
     const CLOSE: &str = "</command-name>";
@@ -547,7 +688,9 @@ pub fn extract_commands(text: &str, out: &mut Vec<String>) {
         let Some(j) = memchr::memmem::find(rest.as_bytes(), CLOSE.as_bytes()) else {
             break;
         };
-        if let Some(name) = rest[..j].strip_prefix('/') {
+        let raw = rest[..j].trim();
+        let name = raw.strip_prefix('/').unwrap_or(raw);
+        if !name.is_empty() && !name.contains(char::is_whitespace) && !name.contains('<') {
             out.push(name.to_owned());
         }
         rest = &rest[j + CLOSE.len()..];

@@ -81,6 +81,7 @@ impl Collector {
                     .map(|(k, c)| (k.path.clone(), c.clone()))
                     .collect(),
                 source,
+                judge: self.catalog.judge.clone().map(Arc::new),
                 catalog: self.catalog.clone(),
                 options: self.options.clone(),
                 board: self.board.clone(),
@@ -99,6 +100,8 @@ struct SourceTask {
     slots: Arc<tokio::sync::Semaphore>,
     source: SourceConfig,
     catalog: Arc<Catalog>,
+    /// The catalog's judgement rules, shared by the source's file judges.
+    judge: Option<Arc<accrete_common::lexicon::JudgeRules>>,
     options: CollectorOptions,
     board: Arc<StatusBoard>,
     counters: SourceCounters,
@@ -202,6 +205,7 @@ impl SourceTask {
                 tail_grace,
                 flush: &mut flush,
                 buf: Vec::new(),
+                judge: self.judge.as_ref(),
             };
             let mut batch = BatchBuilder::default();
             loop {

@@ -3,7 +3,7 @@
 //! skipped without being held, truncated or replaced files read again.
 
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -12,6 +12,11 @@ use accrete_common::EventBatch;
 use accrete_common::pipeline::{Checkpoint, Envelope, FileCheckpoint, FileKey};
 use tracing::{debug, info, warn};
 
+use std::sync::Arc;
+
+use accrete_common::lexicon::JudgeRules;
+
+use crate::judge::Judge;
 use crate::parse::{KNOWN_LINE_TYPES, LineContext, LineError, Normalizer};
 use crate::status::SourceCounters;
 
@@ -61,6 +66,8 @@ pub struct ReadCtx<'a> {
     /// The read buffer, kept from file to file: a fresh one per file cost
     /// the kernel's zeroing of new pages and page faults (4 % of a catch-up).
     pub buf: Vec<u8>,
+    /// The catalog's judgement rules (v2); `None`: no judging.
+    pub judge: Option<&'a Arc<JudgeRules>>,
 }
 
 /// One followed file and how far it has been read.
@@ -76,6 +83,8 @@ pub struct TrackedFile {
     pub deleted: bool,
     partial_seen: Option<(u64, Instant)>,
     unknown_types_logged: bool,
+    /// The session file's judge (own session files only), made on the first read.
+    judge: Option<Judge>,
 }
 
 impl TrackedFile {
@@ -92,6 +101,7 @@ impl TrackedFile {
             deleted: false,
             partial_seen: None,
             unknown_types_logged: false,
+            judge: None,
         }
     }
 
@@ -144,6 +154,17 @@ impl TrackedFile {
             self.line = 0;
             self.partial = 0;
             self.partial_seen = None;
+            self.judge = None;
+        }
+        if self.judge.is_none()
+            && self.ctx.agent_id.is_empty()
+            && let Some(rules) = rc.judge
+        {
+            let mut judge = Judge::new(Arc::clone(rules));
+            if self.offset > 0 {
+                self.replay(&mut judge, rc)?;
+            }
+            self.judge = Some(judge);
         }
         self.file_id = id;
         self.size = size;
@@ -233,6 +254,38 @@ impl TrackedFile {
         Ok(())
     }
 
+    /// Rebuilds a judge after a restart: reads the file's lines before the
+    /// checkpoint again, for the judge only (their events were sent before).
+    fn replay(&self, judge: &mut Judge, rc: &ReadCtx) -> io::Result<()> {
+        let mut r = BufReader::with_capacity(CHUNK, File::open(&self.abs)?);
+        let (mut pos, mut line_no, mut buf) = (0u64, 0u64, Vec::new());
+        while pos < self.offset {
+            buf.clear();
+            // At most one byte past the limit is held: a longer line is skipped, as when it was read.
+            let n = (&mut r).take(rc.max_line_bytes + 1).read_until(b'\n', &mut buf)?;
+            if n == 0 {
+                break;
+            }
+            let mut len = n as u64;
+            if buf.last() != Some(&b'\n') {
+                if (n as u64) <= rc.max_line_bytes {
+                    // The unterminated last line that was read as a line.
+                    line_no += 1;
+                    rc.normalizer.parse_line_judged(&buf, &self.ctx, pos, line_no, Some(judge));
+                    break;
+                }
+                let mut rest = Vec::new();
+                len += r.read_until(b'\n', &mut rest)? as u64;
+            } else if !buf[..n - 1].iter().all(u8::is_ascii_whitespace) {
+                rc.normalizer.parse_line_judged(&buf[..n - 1], &self.ctx, pos, line_no + 1, Some(judge));
+            }
+            pos += len;
+            line_no += 1;
+        }
+        debug!(path = %self.abs.display(), bytes = pos, "judge rebuilt from the lines before the checkpoint");
+        Ok(())
+    }
+
     fn finish_oversized(&self, bytes: u64, rc: &mut ReadCtx) {
         warn!(
             path = %self.abs.display(),
@@ -256,7 +309,7 @@ impl TrackedFile {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(());
         }
-        let p = rc.normalizer.parse_line(bytes, &self.ctx, self.offset, line_no);
+        let p = rc.normalizer.parse_line_judged(bytes, &self.ctx, self.offset, line_no, self.judge.as_mut());
         if self.ctx.session_id.is_empty()
             && let Some(s) = &p.session_hint
         {

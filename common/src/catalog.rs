@@ -8,11 +8,20 @@ use std::path::Path;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-/// The catalog shipped with this build.
-pub const BUILTIN_CATALOG: &str = include_str!("../../catalog/practices-v1.toml");
+use crate::lexicon::{JUDGEMENTS, JudgeRules};
+
+/// The catalog shipped with this build: v2, the objective practices of v1
+/// (unchanged, so v1 rows stay comparable) and the judgement practices.
+pub const BUILTIN_CATALOG: &str = include_str!("../../catalog/practices-v2.toml");
+
+/// Version 1, the objective practices only (`catalog = ".../practices-v1.toml"`).
+pub const CATALOG_V1: &str = include_str!("../../catalog/practices-v1.toml");
 
 /// Suffix of the mark key that closes a practice's window (see [`Practice::before`]).
 pub const BEFORE_SUFFIX: &str = ".before";
+
+/// Suffix of the mark key that cancels a practice (see [`Practice::unless`]).
+pub const UNLESS_SUFFIX: &str = ".unless";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -31,6 +40,9 @@ pub struct Catalog {
     #[serde(default)]
     pub signals: Vec<Signal>,
     pub practices: Vec<Practice>,
+    /// Phrases, patterns and thresholds of the judgement practices (v2).
+    #[serde(default)]
+    pub judge: Option<JudgeRules>,
 }
 
 /// A predicate on a tool call's input, evaluated by the collector so that the
@@ -67,8 +79,32 @@ pub struct Practice {
     /// matching this (in the session's own file).
     #[serde(default)]
     pub before: Option<Matcher>,
+    /// The practice counts only if no event of the session matches this
+    /// (`focused_session` unless `sprawl`).
+    #[serde(default)]
+    pub unless: Option<Matcher>,
     #[serde(default)]
     pub include_sidechain: bool,
+    /// How the dashboard groups it: a feature used, or how the person steers.
+    #[serde(default)]
+    pub group: Group,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Group {
+    #[default]
+    ToolUse,
+    Steering,
+}
+
+impl Group {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Group::ToolUse => "tool_use",
+            Group::Steering => "steering",
+        }
+    }
 }
 
 /// Conditions on one event; all given conditions must hold.
@@ -93,6 +129,9 @@ pub struct Matcher {
     pub system_subtype: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compact_trigger: Option<String>,
+    /// A judgement the collector reached (catalog v2; see `[judge]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub judgement: Option<String>,
 }
 
 impl Matcher {
@@ -144,6 +183,9 @@ impl Practice {
         if let Some(b) = &self.before {
             s.push_str(&format!(", before the first {{ {} }}", b.describe()));
         }
+        if let Some(u) = &self.unless {
+            s.push_str(&format!(", unless the session has {{ {} }}", u.describe()));
+        }
         if !self.include_sidechain {
             s.push_str(", ignoring sidechain lines");
         }
@@ -174,6 +216,9 @@ impl Catalog {
 
     fn validate(&mut self) -> Result<(), CatalogError> {
         let bad = |m: String| Err(CatalogError::Invalid(m));
+        if let Some(j) = &mut self.judge {
+            j.validate()?;
+        }
         let mut ids = HashSet::new();
         for s in &mut self.signals {
             if !ids.insert(s.id.clone()) {
@@ -201,12 +246,27 @@ impl Catalog {
             if p.matchers.is_empty() {
                 return bad(format!("practice `{}` has no `match`", p.id));
             }
-            for m in p.matchers.iter().chain(p.before.iter()) {
+            for m in p.matchers.iter().chain(p.before.iter()).chain(p.unless.iter()) {
                 if m.is_empty() {
                     return bad(format!("practice `{}` has an empty matcher", p.id));
                 }
                 if m.is_tool_matcher() && m.is_command_matcher() {
                     return bad(format!("practice `{}`: one matcher cannot test both tools and commands", p.id));
+                }
+                if let Some(j) = &m.judgement {
+                    if m.is_tool_matcher() || m.is_command_matcher() {
+                        return bad(format!("practice `{}`: a judgement matcher tests nothing else", p.id));
+                    }
+                    if !JUDGEMENTS.contains(&j.as_str()) {
+                        return bad(format!(
+                            "practice `{}` names unknown judgement `{j}` (known: {})",
+                            p.id,
+                            JUDGEMENTS.join(", ")
+                        ));
+                    }
+                    if self.judge.is_none() {
+                        return bad(format!("practice `{}` matches a judgement but the catalog has no [judge]", p.id));
+                    }
                 }
                 if let Some(sig) = &m.signal
                     && !signals.contains(sig.as_str())
@@ -224,8 +284,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn builtin_catalog_has_the_seven_objective_practices() {
+    fn builtin_catalog_is_v1_plus_the_judgement_practices() {
         let c = Catalog::builtin();
+        let v1 = Catalog::parse(CATALOG_V1).unwrap();
+        assert_eq!(c.version, "2");
+        assert_eq!(c.practice_ids()[..7], v1.practice_ids()[..]);
+        for (a, b) in c.practices.iter().zip(&v1.practices) {
+            assert_eq!(a.rule_text(), b.rule_text(), "v1 rules are unchanged in v2");
+            assert_eq!(a.group, Group::ToolUse);
+        }
+        assert_eq!(
+            c.practice_ids()[7..],
+            [
+                "plan_first_prompt",
+                "plan_revised",
+                "failing_test_handover",
+                "whole_task_delegation",
+                "focused_session",
+                "small_commits"
+            ]
+        );
+        assert!(c.practices[7..].iter().all(|p| p.group == Group::Steering));
+        assert!(c.practices[11].rule_text().contains("unless the session has"));
+    }
+
+    #[test]
+    fn v1_catalog_has_the_seven_objective_practices() {
+        let c = Catalog::parse(CATALOG_V1).unwrap();
         assert_eq!(
             c.practice_ids(),
             [
@@ -265,5 +350,9 @@ mod tests {
         assert!(err.to_string().contains("unknown signal `nope`"), "{err}");
         let err = Catalog::parse("version='1'\nbogus=1\npractices=[]").unwrap_err();
         assert!(err.to_string().contains("bogus"), "{err}");
+        let err =
+            Catalog::parse("version='1'\n[[practices]]\nid='x'\nname='x'\ndescription='x'\nmatch=[{judgement='nope'}]")
+                .unwrap_err();
+        assert!(err.to_string().contains("unknown judgement `nope`"), "{err}");
     }
 }

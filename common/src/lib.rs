@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod config;
 pub mod health;
+pub mod lexicon;
 pub mod metrics;
 pub mod pipeline;
 pub mod telemetry;

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 
 use self::rollups::{Buckets, Fact};
-use crate::rollup::{MarkRow, PersonQuarter, content_json, empty_row, evidence, practices_at, score_rows, summarize};
+use crate::rollup::{MarkRow, PersonQuarter, content_json, empty_row, score_rows, session_detail, summarize};
 use crate::sqlite::{MAX_SESSIONS, MAX_TIMELINE, catalog_message};
 use crate::store::{QueryStore, RollupStore, StoreError, time_bounds};
 
@@ -639,7 +639,6 @@ impl QueryStore for ClickHouseStore {
                 evidence: m.evidence,
             })
             .collect();
-        let evidence = evidence(&self.catalog, &marks);
         let rows: Vec<TimelineRow> = self
             .client
             .query(&sql::session_timeline(&self.db))
@@ -651,7 +650,7 @@ impl QueryStore for ClickHouseStore {
         let timeline = rows
             .into_iter()
             .map(|r| TimelineEvent {
-                practices: practices_at(&evidence, &r.agent_id, r.line),
+                practices: Vec::new(),
                 agent_id: r.agent_id,
                 line: r.line,
                 timestamp_ms: r.ts_ms,
@@ -661,7 +660,7 @@ impl QueryStore for ClickHouseStore {
                 content: r.content,
             })
             .collect();
-        Ok(SessionDetail { summary: Some(summary), evidence, timeline })
+        Ok(session_detail(&self.catalog, summary, &marks, timeline))
     }
 
     async fn person_quarters(

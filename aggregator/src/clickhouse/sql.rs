@@ -8,7 +8,7 @@
 //! as `[A-Za-z0-9_]+` by the config) and catalog practice ids (validated as
 //! `[a-z0-9_]+` by the catalog).
 
-use accrete_common::catalog::{BEFORE_SUFFIX, Catalog};
+use accrete_common::catalog::{BEFORE_SUFFIX, Catalog, UNLESS_SUFFIX};
 
 pub fn schema(db: &str) -> Vec<String> {
     vec![
@@ -266,14 +266,17 @@ pub fn presence(catalog: &Catalog) -> String {
         .iter()
         .map(|p| {
             let id = &p.id;
-            if p.before.is_some() {
+            let shown = if p.before.is_some() {
                 let hit = format!("key = '{id}' AND agent_id = ''");
                 let close = format!("key = '{id}{BEFORE_SUFFIX}' AND agent_id = ''");
-                format!(
-                    "toUInt8(countIf({hit}) > 0 AND (countIf({close}) = 0 OR minIf(ordinal, {hit}) < minIf(ordinal, {close})))"
-                )
+                format!("countIf({hit}) > 0 AND (countIf({close}) = 0 OR minIf(ordinal, {hit}) < minIf(ordinal, {close}))")
             } else {
-                format!("toUInt8(countIf(key = '{id}') > 0)")
+                format!("countIf(key = '{id}') > 0")
+            };
+            if p.unless.is_some() {
+                format!("toUInt8({shown} AND countIf(key = '{id}{UNLESS_SUFFIX}') = 0)")
+            } else {
+                format!("toUInt8({shown})")
             }
         })
         .enumerate()

@@ -19,7 +19,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::rollup::{
-    MarkRow, PersonQuarter, content_json, empty_row, evidence, practices_at, practices_present, score_rows, summarize,
+    MarkRow, PersonQuarter, content_json, empty_row, practices_present, score_rows, session_detail, summarize,
 };
 use crate::store::{QueryStore, RollupStore, StoreError, time_bounds};
 
@@ -313,7 +313,6 @@ impl QueryStore for SqliteStore {
             };
             let mut sel = c.prepare_cached(sql::SELECT_SESSION_MARKS)?;
             let marks = session_marks(&mut sel, &summary.person, &id)?;
-            let evidence = evidence(&catalog, &marks);
             let mut st = c.prepare_cached(sql::SESSION_TIMELINE)?;
             let timeline = st
                 .query_map(params![summary.person, id, MAX_TIMELINE], |r| {
@@ -328,14 +327,8 @@ impl QueryStore for SqliteStore {
                         content: r.get(6)?,
                     })
                 })?
-                .map(|t| {
-                    t.map(|mut t| {
-                        t.practices = practices_at(&evidence, &t.agent_id, t.line);
-                        t
-                    })
-                })
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(SessionDetail { summary: Some(summary), evidence, timeline })
+            Ok(session_detail(&catalog, summary, &marks, timeline))
         })
         .await
     }
@@ -402,6 +395,7 @@ pub fn catalog_message(c: &Catalog) -> CatalogMsg {
                 name: p.name.clone(),
                 description: p.description.clone(),
                 rule: p.rule_text(),
+                group: p.group.as_str().into(),
             })
             .collect(),
     }

@@ -1,0 +1,251 @@
+//! Reading the person's words: which user lines are typed prompts, and what
+//! a prompt asks for. Everything here is a pure function of the text and the
+//! catalog's `[judge]` data.
+
+use accrete_common::lexicon::{Compiled, JudgeRules, words};
+
+/// A typed prompt, ready to judge.
+#[derive(Debug, Clone, Default)]
+pub struct Prompt {
+    /// The person's own words (a slash command's arguments).
+    pub text: String,
+    pub words: Vec<String>,
+    /// The slash command it runs, if any.
+    pub command: Option<String>,
+    /// Plan mode's "Implement the following plan:" hand-off.
+    pub handoff: bool,
+}
+
+/// Wrappers whose line is not typed by the person when nothing else is there.
+const WRAPPERS: &[&str] = &[
+    "<local-command-",
+    "<bash-input>",
+    "<bash-stdout>",
+    "<bash-stderr>",
+    "<task-notification>",
+    "<user-memory-input>",
+    "Caveat: The messages below were generated",
+];
+/// Tags removed before the text is read (context the IDE or harness adds).
+const STRIPPED: &[&str] = &["ide_opened_file", "ide_selection", "ide_diagnostics", "system-reminder"];
+/// Hook refusals and feedback written into the conversation by hooks.
+const HOOK_PREFIXES: &[&str] = &[
+    "Stop hook feedback",
+    "PreToolUse",
+    "PostToolUse",
+    "UserPromptSubmit",
+    "SessionStart",
+    "<user-prompt-submit-hook>",
+    "Hook ",
+];
+const HANDOFF: &str = "Implement the following plan:";
+
+/// The typed prompt a main-thread user line holds, if the person wrote one.
+pub fn typed_prompt(text: &str) -> Option<Prompt> {
+    let mut t = text.trim().to_string();
+    for tag in STRIPPED {
+        t = strip_tag(&t, tag);
+    }
+    let t = t.trim();
+    if t.is_empty() || t.starts_with("[Request interrupted") {
+        return None;
+    }
+    if WRAPPERS.iter().any(|w| t.starts_with(w)) || HOOK_PREFIXES.iter().any(|h| t.starts_with(h)) {
+        return None;
+    }
+    if t.contains("<command-name>") {
+        let mut names = Vec::new();
+        crate::parse::extract_commands(t, &mut names);
+        let args = between(t, "<command-args>", "</command-args>").unwrap_or("").trim();
+        if args.is_empty() {
+            return None;
+        }
+        return Some(Prompt { words: words(args), text: args.to_string(), command: names.into_iter().next(), handoff: false });
+    }
+    Some(Prompt { words: words(t), text: t.to_string(), command: None, handoff: t.starts_with(HANDOFF) })
+}
+
+fn between<'t>(t: &'t str, open: &str, close: &str) -> Option<&'t str> {
+    let i = t.find(open)? + open.len();
+    let j = t[i..].find(close)?;
+    Some(&t[i..i + j])
+}
+
+fn strip_tag(t: &str, tag: &str) -> String {
+    let (open, close) = (format!("<{tag}"), format!("</{tag}>"));
+    let mut out = String::with_capacity(t.len());
+    let mut rest = t;
+    while let Some(i) = rest.find(&open) {
+        out.push_str(&rest[..i]);
+        match rest[i..].find(&close) {
+            Some(j) => rest = &rest[i + j + close.len()..],
+            None => {
+                rest = "";
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// What one clause of a prompt asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    Change,
+    Analysis,
+    Question,
+}
+
+/// The clauses of a text: split at sentence ends, line breaks, `;`, and at
+/// `and`/`then` (so "investigate and fix it" asks for a change too). A
+/// clause ending in `?` is a question whatever its first word.
+fn clauses(text: &str) -> Vec<(Vec<String>, bool)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let b = text.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        let end = matches!(c, b'\n' | b'?' | b'!' | b';')
+            || (c == b'.' && b.get(i + 1).is_none_or(|n| n.is_ascii_whitespace()));
+        if end {
+            push_clause(&text[start..i], c == b'?', &mut out);
+            start = i + 1;
+        }
+    }
+    push_clause(&text[start..], false, &mut out);
+    out
+}
+
+fn push_clause(s: &str, question: bool, out: &mut Vec<(Vec<String>, bool)>) {
+    let w = words(s);
+    if w.is_empty() {
+        return;
+    }
+    let mut part = Vec::new();
+    for word in w {
+        if (word == "and" || word == "then") && !part.is_empty() {
+            out.push((std::mem::take(&mut part), false));
+        }
+        part.push(word);
+    }
+    out.push((part, question));
+}
+
+/// What each clause asks for (clauses that ask nothing are left out).
+pub fn asks(c: &Compiled, text: &str) -> Vec<Ask> {
+    let mut out = Vec::new();
+    for (w, question) in clauses(text) {
+        let mut i = 0;
+        // Skip openers ("please", "can you", "ok so"), several in a row.
+        while i < w.len() {
+            match c.request_openers.prefix_len(&w[i..]) {
+                Some(n) if n > 0 => i += n,
+                _ => break,
+            }
+        }
+        let rest = &w[i..];
+        let ask = if rest.is_empty() {
+            None
+        } else if c.change_verbs.prefix_len(rest).is_some() {
+            Some(Ask::Change)
+        } else if c.analysis_verbs.prefix_len(rest).is_some() {
+            Some(Ask::Analysis)
+        } else if question || c.question_words.prefix_len(&w).is_some() {
+            Some(Ask::Question)
+        } else {
+            None
+        };
+        out.extend(ask);
+    }
+    out
+}
+
+/// Whether the prompt asks only for analysis (a plan, design, review,
+/// investigation, diagnosis or explanation), and how it asks.
+pub fn analysis_only(c: &Compiled, p: &Prompt) -> Option<&'static str> {
+    let asks = asks(c, &p.text);
+    let hold = c.hold.any_in(&p.words);
+    let analysis = asks.iter().any(|a| *a != Ask::Change);
+    if !analysis && !hold {
+        return None;
+    }
+    if asks.contains(&Ask::Change) && !hold {
+        return None;
+    }
+    let has = |list: &[&str]| p.words.iter().any(|w| list.contains(&w.as_str()));
+    Some(if hold {
+        "asked for a plan before any change"
+    } else if has(&["review", "audit"]) {
+        "asked for a review"
+    } else if has(&["plan", "design", "approach", "propose", "suggest", "brainstorm", "options"]) {
+        "asked for a plan or design"
+    } else if has(&["why", "explain", "understand", "how"]) {
+        "asked for an explanation"
+    } else {
+        "asked for an investigation"
+    })
+}
+
+/// Concrete failure evidence in the prompt: pasted output, or the exact
+/// command that fails. The category names the kind, never the words.
+pub fn failure_evidence<'r>(r: &'r JudgeRules, p: &Prompt) -> Option<&'r str> {
+    let c = r.compiled();
+    if let Some(i) = c.failure.matches(&p.text).iter().next() {
+        return Some(&r.failure_patterns[i].category);
+    }
+    if c.repro.is_match(&p.text) && c.failure_words.any_in(&p.words) {
+        return Some("gave the failing command");
+    }
+    None
+}
+
+/// Why a prompt is a self-contained task, if it is one.
+pub fn self_contained(r: &JudgeRules, p: &Prompt) -> Option<&'static str> {
+    let c = r.compiled();
+    if p.handoff {
+        return Some("plan hand-off");
+    }
+    if failure_evidence(r, p).is_some() {
+        return Some("failure handed over");
+    }
+    let asks = asks(c, &p.text);
+    let task = asks.iter().any(|a| *a != Ask::Question);
+    if task && c.references.is_match(&p.text) {
+        return Some("ticket or PR reference");
+    }
+    if p.command.is_some() && p.words.len() >= 3 {
+        return Some("saved command with a task");
+    }
+    if p.words.len() >= r.self_contained_min_words && task {
+        return Some(if asks.contains(&Ask::Change) { "clear spec" } else { "scoped investigation or review" });
+    }
+    None
+}
+
+/// Whether a short reply only accepts what was proposed ("yes", "do 1").
+pub fn is_acceptance(c: &Compiled, p: &Prompt) -> bool {
+    let w: Vec<String> = p.words.iter().filter(|w| !c.request_openers.contains_word(w)).cloned().collect();
+    if w.is_empty() || c.acceptance.is_exactly(&w) {
+        return true;
+    }
+    // "option 2", "do 1", "2", "the first one", "b"
+    let choice = ["option", "do", "go", "with", "the", "first", "second", "third", "one", "approach", "plan", "number"];
+    w.len() <= 4
+        && w.iter().all(|x| {
+            choice.contains(&x.as_str()) || x.chars().all(|ch| ch.is_ascii_digit()) || (x.len() == 1 && x != "no")
+        })
+}
+
+/// Content words of a prompt, for telling goals apart: stopwords and short
+/// words left out, the rest cut to six letters (a crude stem).
+pub fn content_words(c: &Compiled, p: &Prompt) -> Vec<String> {
+    let mut out: Vec<String> = p
+        .words
+        .iter()
+        .filter(|w| w.chars().count() >= 3 && !c.stopwords.contains_word(w) && !w.chars().all(|ch| ch.is_ascii_digit()))
+        .map(|w| w.chars().take(6).collect())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
