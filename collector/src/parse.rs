@@ -547,12 +547,20 @@ impl Normalizer<'_> {
                 if let LContent::Blocks(blocks) = &l.message.content {
                     for b in blocks {
                         match b.ty.as_str() {
-                            "tool_use" => f.calls.push(CallFact {
-                                id: b.id.as_str().to_owned(),
-                                name: b.name.as_str().to_owned(),
-                            }),
-                            "text" if !f.proposes && judge.wants_proposal() => {
-                                f.proposes = judge.proposes(b.text.as_str());
+                            "tool_use" => {
+                                f.calls.push(CallFact { id: b.id.as_str().to_owned(), name: b.name.as_str().to_owned() });
+                                for (k, v) in &b.input {
+                                    if matches!(k.as_str(), "file_path" | "path" | "pattern" | "description" | "command") {
+                                        let v = v.as_str();
+                                        judge.vocab(&v[..floor_boundary(v, 300)], &mut f.vocab);
+                                    }
+                                }
+                            }
+                            "text" => {
+                                judge.vocab(b.text.as_str(), &mut f.vocab);
+                                if !f.proposes && judge.wants_proposal() {
+                                    f.proposes = judge.proposes(b.text.as_str());
+                                }
                             }
                             _ => {}
                         }
@@ -662,6 +670,15 @@ fn sanitize(text: &str) -> Option<String> {
     }
     // Only ASCII was replaced, at ASCII boundaries: still UTF-8.
     if changed { String::from_utf8(out).ok() } else { None }
+}
+
+/// The largest char boundary of `s` at or below `max`.
+fn floor_boundary(s: &str, max: usize) -> usize {
+    let mut i = max.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 /// A tool result's content (a string, or a list of text blocks) as text.

@@ -40,6 +40,9 @@ pub struct Facts {
     pub proposes: bool,
     /// A message the person queued while the agent worked.
     pub queued: bool,
+    /// Stems of the agent's words and of the paths and commands it used:
+    /// a goal the agent already talked about is not a new one.
+    pub vocab: Vec<u64>,
 }
 
 #[derive(Debug)]
@@ -118,8 +121,9 @@ pub struct Judge {
     pending: HashMap<String, bool>,
     proposing_calls: HashSet<String>,
     commits: u32,
+    prompts: u32,
     goals: usize,
-    seen_words: HashSet<String>,
+    seen_words: HashSet<u64>,
 }
 
 impl Judge {
@@ -134,6 +138,7 @@ impl Judge {
             pending: HashMap::new(),
             proposing_calls: HashSet::new(),
             commits: 0,
+            prompts: 0,
             goals: 0,
             seen_words: HashSet::new(),
         }
@@ -148,6 +153,11 @@ impl Judge {
     /// person has typed and no code was written since.
     pub fn wants_proposal(&self) -> bool {
         !self.turn_edited && !self.proposal_open && !self.seen_words.is_empty()
+    }
+
+    /// Adds the stems of the agent's text or a tool input to `out`.
+    pub fn vocab(&self, text: &str, out: &mut Vec<u64>) {
+        text::stems(text, out);
     }
 
     pub fn proposes(&self, text: &str) -> bool {
@@ -197,6 +207,7 @@ impl Judge {
         if f.proposes && !self.turn_edited {
             self.proposal_open = true;
         }
+        self.seen_words.extend(&f.vocab);
         for r in &f.results {
             self.result(r, ev, here);
         }
@@ -258,7 +269,10 @@ impl Judge {
     fn prompt(&mut self, p: &Prompt, ev: &mut TranscriptEvent, here: Place) {
         let rules = Arc::clone(&self.rules);
         let c = rules.compiled();
-        self.delegation = text::self_contained(&rules, p).map(|category| Delegation { at: here, category, calls: 0 });
+        let first = self.prompts == 0;
+        self.prompts += 1;
+        self.delegation =
+            text::self_contained(&rules, p, first).map(|category| Delegation { at: here, category, calls: 0 });
         if let Some(category) = text::failure_evidence(&rules, p) {
             self.reach(ev, "failing_test_handover", category, here);
         }
@@ -290,7 +304,7 @@ impl Judge {
                 self.goals = 1;
             }
         } else if cw.len() >= rules.goal_min_words
-            && (text::self_contained(&rules, p).is_some() || c.topic_switch.any_in(&p.words))
+            && (text::self_contained(&rules, p, false).is_some() || c.topic_switch.any_in(&p.words))
         {
             let known = cw.iter().filter(|w| self.seen_words.contains(*w)).count();
             if known as f64 / cw.len() as f64 <= rules.goal_overlap_max {

@@ -62,8 +62,21 @@ pub fn typed_prompt(text: &str) -> Option<Prompt> {
         }
         return Some(Prompt { words: words(args), text: args.to_string(), command: names.into_iter().next(), handoff: false });
     }
+    if let Some(rest) = t.strip_prefix('/') {
+        // A slash command typed as plain text (`/workflows:review the branch`).
+        let name: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
+        if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || "-_:.".contains(c)) {
+            let args = rest[name.len()..].trim();
+            return Some(Prompt { words: words(args), text: args.to_string(), command: Some(name), handoff: false });
+        }
+    }
     Some(Prompt { words: words(t), text: t.to_string(), command: None, handoff: t.starts_with(HANDOFF) })
 }
+
+/// Words with which a prompt leans on the conversation ("add tests for
+/// this", "do the same there").
+const ANAPHORA: &[&str] =
+    &["this", "that", "it", "these", "those", "them", "above", "same", "previous", "earlier", "there"];
 
 fn between<'t>(t: &'t str, open: &str, close: &str) -> Option<&'t str> {
     let i = t.find(open)? + open.len();
@@ -105,8 +118,10 @@ fn clauses(text: &str) -> Vec<(Vec<String>, bool)> {
     let mut start = 0;
     let b = text.as_bytes();
     for (i, &c) in b.iter().enumerate() {
+        let spaced = |n: usize| b.get(n).is_none_or(|n| n.is_ascii_whitespace());
         let end = matches!(c, b'\n' | b'?' | b'!' | b';')
-            || (c == b'.' && b.get(i + 1).is_none_or(|n| n.is_ascii_whitespace()));
+            || (matches!(c, b'.' | b',' | b':') && spaced(i + 1))
+            || (c == b'-' && i > 0 && b[i - 1] == b' ' && spaced(i + 1));
         if end {
             push_clause(&text[start..i], c == b'?', &mut out);
             start = i + 1;
@@ -137,9 +152,12 @@ pub fn asks(c: &Compiled, text: &str) -> Vec<Ask> {
     for (w, question) in clauses(text) {
         let mut i = 0;
         // Skip openers ("please", "can you", "ok so"), several in a row.
+        // Skip openers ("please", "can you", "ok so") and adverbs
+        // ("completely"), several in a row.
         while i < w.len() {
             match c.request_openers.prefix_len(&w[i..]) {
                 Some(n) if n > 0 => i += n,
+                _ if w[i].len() > 4 && w[i].ends_with("ly") => i += 1,
                 _ => break,
             }
         }
@@ -189,6 +207,10 @@ pub fn analysis_only(c: &Compiled, p: &Prompt) -> Option<&'static str> {
 /// Concrete failure evidence in the prompt: pasted output, or the exact
 /// command that fails. The category names the kind, never the words.
 pub fn failure_evidence<'r>(r: &'r JudgeRules, p: &Prompt) -> Option<&'r str> {
+    if p.handoff {
+        // A plan hand-off is the agent's plan, not the person's paste.
+        return None;
+    }
     let c = r.compiled();
     if let Some(i) = c.failure.matches(&p.text).iter().next() {
         return Some(&r.failure_patterns[i].category);
@@ -199,8 +221,9 @@ pub fn failure_evidence<'r>(r: &'r JudgeRules, p: &Prompt) -> Option<&'r str> {
     None
 }
 
-/// Why a prompt is a self-contained task, if it is one.
-pub fn self_contained(r: &JudgeRules, p: &Prompt) -> Option<&'static str> {
+/// Why a prompt is a self-contained task, if it is one. `first`: the
+/// session's first prompt (it has no conversation to lean on).
+pub fn self_contained(r: &JudgeRules, p: &Prompt, first: bool) -> Option<&'static str> {
     let c = r.compiled();
     if p.handoff {
         return Some("plan hand-off");
@@ -213,11 +236,26 @@ pub fn self_contained(r: &JudgeRules, p: &Prompt) -> Option<&'static str> {
     if task && c.references.is_match(&p.text) {
         return Some("ticket or PR reference");
     }
-    if p.command.is_some() && p.words.len() >= 3 {
+    if p.command.is_some() {
         return Some("saved command with a task");
     }
-    if p.words.len() >= r.self_contained_min_words && task {
-        return Some(if asks.contains(&Ask::Change) { "clear spec" } else { "scoped investigation or review" });
+    // "yes, ...", "let's go, use X": a go-ahead leans on what was proposed.
+    let go_ahead = clauses(&p.text).first().is_some_and(|(w, _)| c.acceptance.is_exactly(w));
+    let leans = p.words.iter().any(|w| ANAPHORA.contains(&w.as_str())) || is_acceptance(c, p) || go_ahead;
+    let long = p.words.len() >= r.self_contained_min_words;
+    let specific = p.words.len() >= 5 && !leans;
+    let kind = if asks.contains(&Ask::Change) { "clear spec" } else { "scoped investigation or review" };
+    if task && (long || specific || first) {
+        return Some(kind);
+    }
+    // A concrete question about what happened ("why did the merge stop
+    // halfway?") asks for a diagnosis; the tool calls that follow show it.
+    if (first || long) && clauses(&p.text).iter().any(|(w, _)| w.first().is_some_and(|w| w == "why")) {
+        return Some("diagnosis request");
+    }
+    // A full bug report or spec needs no request verb.
+    if p.words.len() >= 2 * r.self_contained_min_words && (asks.is_empty() || task) {
+        return Some("full bug report or spec");
     }
     None
 }
@@ -237,15 +275,38 @@ pub fn is_acceptance(c: &Compiled, p: &Prompt) -> bool {
 }
 
 /// Content words of a prompt, for telling goals apart: stopwords and short
-/// words left out, the rest cut to six letters (a crude stem).
-pub fn content_words(c: &Compiled, p: &Prompt) -> Vec<String> {
-    let mut out: Vec<String> = p
+/// words left out, the rest as [`stem`]s.
+pub fn content_words(c: &Compiled, p: &Prompt) -> Vec<u64> {
+    let mut out: Vec<u64> = p
         .words
         .iter()
         .filter(|w| w.chars().count() >= 3 && !c.stopwords.contains_word(w) && !w.chars().all(|ch| ch.is_ascii_digit()))
-        .map(|w| w.chars().take(6).collect())
+        .map(|w| stem(w))
         .collect();
-    out.sort();
+    out.sort_unstable();
     out.dedup();
     out
+}
+
+/// A word cut to six letters (a crude stem), lowercase, hashed: what goals
+/// are compared on.
+pub fn stem(word: &str) -> u64 {
+    let mut h = accrete_common::fnv1a(b"");
+    for ch in word.chars().flat_map(char::to_lowercase).take(6) {
+        let mut b = [0; 4];
+        for &x in ch.encode_utf8(&mut b).as_bytes() {
+            h = (h ^ x as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// The stems of a text's words of three letters or more (the agent's
+/// words and the paths it touches), without allocating per word.
+pub fn stems(text: &str, out: &mut Vec<u64>) {
+    for w in text.split(|c: char| !c.is_alphanumeric() && c != '_').filter(|w| w.len() >= 3) {
+        if !w.bytes().all(|b| b.is_ascii_digit()) {
+            out.push(stem(w));
+        }
+    }
 }
