@@ -74,6 +74,9 @@ pub struct Lexicon {
     /// Verbs that ask for a change when they start a request ("add", "fix").
     #[serde(default)]
     pub change_verbs: Vec<String>,
+    /// What a change verb can make that is still analysis ("write a plan").
+    #[serde(default)]
+    pub analysis_objects: Vec<String>,
     /// Words that open a question ("why", "how").
     #[serde(default)]
     pub question_words: Vec<String>,
@@ -143,6 +146,7 @@ pub struct Compiled {
     pub references: RegexSet,
     pub analysis_verbs: Phrases,
     pub change_verbs: Phrases,
+    pub analysis_objects: Phrases,
     pub question_words: Phrases,
     pub request_openers: Phrases,
     pub hold: Phrases,
@@ -184,6 +188,7 @@ impl JudgeRules {
             references: set("task_references", &self.task_references)?,
             analysis_verbs: all(|l| &l.analysis_verbs),
             change_verbs: all(|l| &l.change_verbs),
+            analysis_objects: all(|l| &l.analysis_objects),
             question_words: all(|l| &l.question_words),
             request_openers: all(|l| &l.request_openers),
             hold: all(|l| &l.hold_phrases),

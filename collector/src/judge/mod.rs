@@ -27,6 +27,9 @@ const EDIT_TOOLS: &[&str] = &["Edit", "Write", "MultiEdit", "NotebookEdit"];
 /// (the plan, or the change it was about to write).
 const PROPOSING_TOOLS: &[&str] = &["ExitPlanMode", "Edit", "Write", "MultiEdit", "NotebookEdit"];
 
+/// Words from which a reply to a proposal that is not a go-ahead adds to it.
+const REQUIREMENT_MIN_WORDS: usize = 12;
+
 /// What the judge reads of one event (gathered while the line is parsed).
 #[derive(Debug, Default)]
 pub struct Facts {
@@ -120,6 +123,8 @@ pub struct Judge {
     /// Calls whose results the judge reads: `true` for `git commit`.
     pending: HashMap<String, bool>,
     proposing_calls: HashSet<String>,
+    /// Edit calls whose result has not come back yet.
+    edit_calls: HashSet<String>,
     commits: u32,
     prompts: u32,
     goals: usize,
@@ -137,6 +142,7 @@ impl Judge {
             delegation: None,
             pending: HashMap::new(),
             proposing_calls: HashSet::new(),
+            edit_calls: HashSet::new(),
             commits: 0,
             prompts: 0,
             goals: 0,
@@ -189,12 +195,15 @@ impl Judge {
         for call in &f.calls {
             self.count_call(ev);
             if EDIT_TOOLS.contains(&call.name.as_str()) {
+                // Before the first edit call, for plan_first_prompt; the code
+                // counts as written only once the edit's result comes back.
                 self.edited = true;
-                self.turn_edited = true;
-                self.proposal_open = false;
             }
             if call.name == "ExitPlanMode" {
                 self.proposal_open = true;
+            }
+            if EDIT_TOOLS.contains(&call.name.as_str()) {
+                self.edit_calls.insert(call.id.clone());
             }
             if PROPOSING_TOOLS.contains(&call.name.as_str()) {
                 self.proposing_calls.insert(call.id.clone());
@@ -231,6 +240,16 @@ impl Judge {
     fn result(&mut self, r: &ResultFact, ev: &mut TranscriptEvent, here: Place) {
         let commit = self.pending.remove(&r.tool_use_id);
         let text = r.text.as_deref().unwrap_or("");
+        if self.edit_calls.remove(&r.tool_use_id) {
+            if r.is_error {
+                // A rejected change was never written: what the agent was
+                // about to do is still open to the person's correction.
+                self.proposal_open |= is_rejection(text) || text.is_empty();
+            } else {
+                self.turn_edited = true;
+                self.proposal_open = false;
+            }
+        }
         if r.is_error
             && let Some(feedback) = rejection_feedback(text)
         {
@@ -278,12 +297,14 @@ impl Judge {
         }
         if !self.edited
             && !p.handoff
-            && p.command.is_none()
             && let Some(category) = text::analysis_only(c, p)
         {
             self.reach(ev, "plan_first_prompt", category, here);
         }
-        if self.proposal_open && !text::is_acceptance(c, p) && c.pushback.any_in(&p.words) {
+        // Pushback, a correction or an added requirement ("I like option 1,
+        // but only with --local-dev ..."): not a bare go-ahead.
+        let revises = c.pushback.any_in(&p.words) || p.words.len() >= REQUIREMENT_MIN_WORDS;
+        if self.proposal_open && !p.handoff && !text::is_acceptance(c, p) && revises {
             self.reach(ev, "plan_revised", "revised the proposed approach", here);
         }
         self.proposal_open = false;

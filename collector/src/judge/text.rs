@@ -164,8 +164,10 @@ pub fn asks(c: &Compiled, text: &str) -> Vec<Ask> {
         let rest = &w[i..];
         let ask = if rest.is_empty() {
             None
-        } else if c.change_verbs.prefix_len(rest).is_some() {
-            Some(Ask::Change)
+        } else if let Some(n) = c.change_verbs.prefix_len(rest) {
+            // "write a plan", "generate me a summary of ...": analysis made as a document.
+            let object = rest.iter().skip(n).take(3).any(|w| c.analysis_objects.contains_word(w));
+            Some(if object { Ask::Analysis } else { Ask::Change })
         } else if c.analysis_verbs.prefix_len(rest).is_some() {
             Some(Ask::Analysis)
         } else if question || c.question_words.prefix_len(&w).is_some() {
@@ -181,6 +183,20 @@ pub fn asks(c: &Compiled, text: &str) -> Vec<Ask> {
 /// Whether the prompt asks only for analysis (a plan, design, review,
 /// investigation, diagnosis or explanation), and how it asks.
 pub fn analysis_only(c: &Compiled, p: &Prompt) -> Option<&'static str> {
+    if let Some(cmd) = &p.command {
+        // A saved command whose name asks for analysis (`/workflows:plan`,
+        // `/review`), given the person's own words as arguments.
+        let named = words(&cmd.replace([':', '-', '_', '.'], " "));
+        // A link alone is not the person's own words.
+        let own = p.text.split_whitespace().filter(|w| !w.contains("://")).count();
+        if own >= 3 && named.iter().any(|w| c.analysis_verbs.contains_word(w)) {
+            return Some(if named.iter().any(|w| w == "review") {
+                "asked for a review"
+            } else {
+                "asked for a plan or design"
+            });
+        }
+    }
     let asks = asks(c, &p.text);
     let hold = c.hold.any_in(&p.words);
     let analysis = asks.iter().any(|a| *a != Ask::Change);
