@@ -60,6 +60,12 @@ fn base_rate(id: &str) -> f64 {
         "context_management" => 0.25,
         "saved_commands" => 0.12,
         "project_context" => 0.06,
+        "plan_first_prompt" => 0.25,
+        "plan_revised" => 0.15,
+        "failing_test_handover" => 0.2,
+        "whole_task_delegation" => 0.45,
+        "focused_session" => 0.9,
+        "small_commits" => 0.3,
         _ => 0.2,
     }
 }
@@ -206,6 +212,23 @@ fn session(person: &Person, catalog: &Catalog, start_ms: i64, rng: &mut Rng, out
     let claude_md = at("project_context", rng);
     let saved = at("saved_commands", rng);
     let compact = at("context_management", rng);
+    // Judgement practices (catalog v2): the judgement the collector would
+    // have reached, on the prompt of a random turn; a practice that is
+    // cancelled (`unless`) and not shown gets its cancelling judgement too.
+    let judgement = |m: &Option<accrete_common::catalog::Matcher>| m.as_ref().and_then(|m| m.judgement.clone());
+    let mut judged: Vec<(usize, String)> = Vec::new();
+    for p in &catalog.practices {
+        let Some(id) = p.matchers.iter().find_map(|m| m.judgement.clone()) else { continue };
+        let turn = rng.below(turns as u64) as usize;
+        match judgement(&p.unless) {
+            Some(cancel) if !has(&p.id) => {
+                judged.push((0, id));
+                judged.push((turn, cancel));
+            }
+            _ if has(&p.id) => judged.push((turn, id)),
+            _ => {}
+        }
+    }
     let mut agent_events = Vec::new();
     for turn in 0..turns {
         let mut commands: Vec<&str> = Vec::new();
@@ -218,7 +241,17 @@ fn session(person: &Person, catalog: &Catalog, start_ms: i64, rng: &mut Rng, out
         if claude_md == Some(turn) && rng.chance(0.3) {
             commands.push(if rng.chance(0.5) { "init" } else { "memory" });
         }
-        out.push(w.user(rng, &commands, u32::from(turn > 0)));
+        let mut prompt = w.user(rng, &commands, u32::from(turn > 0));
+        for (_, id) in judged.iter().filter(|(t, _)| *t == turn) {
+            prompt.judgements.push(accrete_common::proto::Judgement {
+                id: id.clone(),
+                category: "synthetic".into(),
+                offset: prompt.offset,
+                line: prompt.line,
+                timestamp_ms: prompt.timestamp_ms,
+            });
+        }
+        out.push(prompt);
         let mut tools: Vec<(&str, &[&str])> = Vec::new();
         if plan_turn == Some(turn) {
             tools.push(("ExitPlanMode", &[]));

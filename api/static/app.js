@@ -120,6 +120,20 @@
     return { bg: `rgb(${rgb.join(',')})`, dark: L < 0.3 };
   }
 
+  /** The text of a line an opted-in person shared (stored as JSON: text, cwd, tool inputs). */
+  function contentText(c) {
+    let t = c;
+    try { const o = JSON.parse(c); t = (o && (o.text || (o.tool_inputs || []).join('\n'))) || ''; } catch (_) { /* plain text */ }
+    t = String(t);
+    return t.length > 800 ? `${t.slice(0, 800)}…` : t;
+  }
+
+  const GROUP_NAME = { tool_use: 'Tool use', steering: 'How you steer' };
+  const GROUP_HINT = {
+    tool_use: 'Features of the agent the person used (objective signals).',
+    steering: 'How the person steers the agent, judged from their prompts on their own machine.',
+  };
+
   const PALETTE = ['#4263eb', '#0ca678', '#f08c00', '#7048e8', '#d6336c', '#1098ad', '#e03131',
     '#5c940d', '#e8590c', '#495057', '#ae3ec9', '#3b5bdb'];
 
@@ -485,14 +499,30 @@
           style: { 'background-color': hc.bg },
         }, attrs), h('span', { class: 'pct' }, sessions > 0 ? pct(share) : '–'), ' ', h('span', { class: 'cnt' }, `(${fmtInt(count)})`));
       };
-      const thead = h('thead', null, h('tr', null,
-        h('th', { class: 'col-person', scope: 'col' }, 'Person'),
-        h('th', { class: 'col-num', scope: 'col', title: 'Sessions in range' }, 'Sessions'),
-        cols.map((col) => h('th', {
-          class: 'col-practice', scope: 'col', title: col.description || col.name,
-          dataset: { practiceHeader: col.id }, style: { '--c': col.color },
-        }, h('span', { class: 'th-name' }, col.name))),
-        h('th', { class: 'col-num col-score', scope: 'col', title: 'Adoption score reported by the server' }, 'Score')));
+      // Practices grouped as the catalog groups them: "tool use" (a feature
+      // was used) and "how you steer" (judgements on the person's prompts).
+      const groups = [];
+      cols.forEach((col) => {
+        const g = col.group || 'tool_use';
+        if (groups.length && groups[groups.length - 1].id === g) groups[groups.length - 1].n++;
+        else groups.push({ id: g, n: 1 });
+      });
+      const thead = h('thead', null,
+        h('tr', { class: 'group-row' },
+          h('th', { colspan: 2, class: 'group-spacer' }),
+          groups.map((g) => h('th', {
+            colspan: g.n, scope: 'colgroup', class: `col-group group-${g.id}`, dataset: { group: g.id },
+            title: GROUP_HINT[g.id] || '',
+          }, GROUP_NAME[g.id] || g.id)),
+          h('th', { class: 'group-spacer' })),
+        h('tr', null,
+          h('th', { class: 'col-person', scope: 'col' }, 'Person'),
+          h('th', { class: 'col-num', scope: 'col', title: 'Sessions in range' }, 'Sessions'),
+          cols.map((col) => h('th', {
+            class: `col-practice group-${col.group || 'tool_use'}`, scope: 'col', title: col.description || col.name,
+            dataset: { practiceHeader: col.id, group: col.group || 'tool_use' }, style: { '--c': col.color },
+          }, h('span', { class: 'th-name' }, col.name))),
+          h('th', { class: 'col-num col-score', scope: 'col', title: 'Adoption score reported by the server' }, 'Score')));
       const maxScore = Math.max(1e-9, ...people.map((p) => p.score || 0));
       const tbody = h('tbody', null, people.length ? null : h('tr', { class: 'empty-row' },
         h('td', { colspan: cols.length + 3, class: 'empty' }, h('strong', null, 'No sessions'), h('br'),
@@ -714,7 +744,8 @@
         (a.timestamp_ms || 0) - (b.timestamp_ms || 0) || (a.line || 0) - (b.line || 0));
       return h('article', { class: 'practice-card', style: { '--c': info.color }, dataset: { practiceGroup: pid } },
         h('header', null,
-          h('h3', null, h('i', { class: 'chip-dot', 'aria-hidden': 'true' }), info.name),
+          h('h3', null, h('i', { class: 'chip-dot', 'aria-hidden': 'true' }), info.name,
+            h('span', { class: `group-tag group-${info.group || 'tool_use'}` }, GROUP_NAME[info.group || 'tool_use'] || '')),
           h('span', { class: 'muted small' }, plural(items.length, 'piece') + ' of evidence')),
         info.description ? h('p', { class: 'practice-desc' }, info.description) : null,
         info.rule ? h('p', { class: 'practice-rule' }, h('span', { class: 'rule-label' }, 'Detected by'), h('code', null, info.rule)) : null,
@@ -728,7 +759,11 @@
         h('span', { class: 'ev-time', title: fmtIso(e.timestamp_ms) },
           fmtClock(e.timestamp_ms), validMs(e.timestamp_ms) && validMs(t0) ? h('span', { class: 'muted' }, ` ${fmtOffset(e.timestamp_ms - t0)}`) : null),
         e.agent_id ? h('span', { class: 'agent-tag', title: e.agent_id }, `subagent ${e.agent_id}`) : null,
-        h('code', { class: 'ev-text' }, e.evidence || '')))) :
+        e.agent_id ? null : h('span', {
+          class: 'ev-pos', title: 'Where in the session it happened', dataset: { position: e.position || 0 },
+        }, h('i', { style: { left: `${Math.round(40 * (e.position || 0))}px` } }), ` ${pct(e.position || 0)} in`),
+        h('code', { class: 'ev-text' }, e.evidence || ''),
+        e.content ? h('blockquote', { class: 'ev-content', title: 'Shared by the person (--share-content)' }, contentText(e.content)) : null))) :
           h('p', { class: 'muted small' }, 'Detected, but no evidence lines were returned.'));
     });
     const practicesSec = h('section', { class: 'card' },
