@@ -78,6 +78,22 @@ fn dashboard_renders_matrix_sessions_and_drill_down_in_chromium() {
         }
     }
 
+    // Columns grouped "tool use" / "how you steer", each with its description on hover.
+    assert!(dom.contains("data-group=\"tool_use\"") && dom.contains("How you steer"), "practice groups");
+    let catalog = up.json("/v1/practices");
+    for p in catalog["practices"].as_array().unwrap() {
+        let header = format!("data-practice-header=\"{}\"", p["id"].as_str().unwrap());
+        let at = dom.find(&header).unwrap_or_else(|| panic!("no column for {p}"));
+        let th = &dom[dom[..at].rfind("<th").unwrap()..at + dom[at..].find('>').unwrap()];
+        let description = p["description"].as_str().unwrap().replace('\'', "&#39;").replace('"', "&quot;");
+        assert!(
+            th.contains(&format!("title=\"{description}\"")) || th.contains(p["description"].as_str().unwrap()),
+            "hover description of {}: {th}",
+            p["id"]
+        );
+        assert!(th.contains(&format!("data-group=\"{}\"", p["group"].as_str().unwrap())), "{th}");
+    }
+
     let person = matrix["people"][0]["person"].as_str().unwrap().to_string();
     let dom = render(&up.url(&format!("/#/people/{person}")), &shots.join("sessions"));
     assert!(dom.contains("data-ready=\"sessions\""), "sessions view:\n{dom}");
@@ -98,5 +114,7 @@ fn dashboard_renders_matrix_sessions_and_drill_down_in_chromium() {
     assert!(dom.contains("id=\"session-detail\""));
     let practice = with_practice["practices"][0].as_str().unwrap();
     assert!(dom.contains(&format!("data-practice=\"{practice}\"")), "evidence for {practice}");
+    // Judgement marks show where in the session they happened.
+    assert!(dom.contains("class=\"ev-pos\""), "timeline position of the evidence");
     eprintln!("screenshots in {}", shots.display());
 }

@@ -65,7 +65,8 @@ fn judged(root: &Path) -> BTreeMap<(String, String), BTreeSet<String>> {
     let mut got: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
     for line in String::from_utf8(out.stdout).unwrap().lines() {
         let ev: serde_json::Value = serde_json::from_str(line).unwrap();
-        let key = (ev["person"].as_str().unwrap_or("").to_string(), ev["session_id"].as_str().unwrap_or("").to_string());
+        let key =
+            (ev["person"].as_str().unwrap_or("").to_string(), ev["session_id"].as_str().unwrap_or("").to_string());
         for j in ev["judgements"].as_array().into_iter().flatten() {
             assert!(j["line"].as_u64().unwrap() > 0, "a judgement names its line: {j}");
             assert!(!j["category"].as_str().unwrap().is_empty(), "and its category: {j}");
@@ -80,9 +81,7 @@ fn judged(root: &Path) -> BTreeMap<(String, String), BTreeSet<String>> {
 fn gold(label: &serde_json::Value, practice: &str) -> bool {
     if practice == "small_commits" {
         let commits = label["commits"].as_array().cloned().unwrap_or_default();
-        let size = |c: &serde_json::Value| {
-            c["insertions"].as_u64().map(|i| i + c["deletions"].as_u64().unwrap_or(0))
-        };
+        let size = |c: &serde_json::Value| c["insertions"].as_u64().map(|i| i + c["deletions"].as_u64().unwrap_or(0));
         return commits.len() >= 2 || commits.iter().any(|c| size(c).is_some_and(|n| n <= SMALL_COMMIT));
     }
     label[practice]["label"].as_bool().unwrap_or_else(|| panic!("label {practice} in {label}"))

@@ -97,7 +97,12 @@ fn analyze_prints_a_table_and_matrix_reads_a_service_or_a_data_folder() {
     assert_eq!(code, 404);
     let sessions = up.json("/v1/people/ana/sessions");
     assert_eq!(sessions["sessions"][0]["session_id"], "s1");
-    assert_eq!(up.json("/v1/practices")["practices"].as_array().unwrap().len(), 7);
+    let catalog = up.json("/v1/practices");
+    assert_eq!(catalog["version"], "2");
+    let groups: Vec<&str> =
+        catalog["practices"].as_array().unwrap().iter().map(|p| p["group"].as_str().unwrap()).collect();
+    assert_eq!(groups.iter().filter(|g| **g == "tool_use").count(), 7);
+    assert_eq!(groups.iter().filter(|g| **g == "steering").count(), 6);
     let q = up.json("/v1/rollups/quarterly");
     let org = q["rows"].as_array().unwrap().iter().find(|r| r["organization"] == true).unwrap();
     assert_eq!(org["quarter"], "2026-01-01");

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use accrete_common::catalog::{BEFORE_SUFFIX, Catalog, UNLESS_SUFFIX};
 use accrete_common::proto::{
-    Evidence, PersonRow, PracticeRollup, QuarterRollup, QuarterlyRollups, SessionDetail, SessionSummary,
-    TimelineEvent, TranscriptEvent,
+    Evidence, PersonRow, PracticeRollup, QuarterRollup, QuarterlyRollups, SessionDetail, SessionSummary, TimelineEvent,
+    TranscriptEvent,
 };
 
 /// The first mark of one key in one file of a session.

@@ -90,7 +90,12 @@ fn judgements_become_marks_at_the_line_that_shows_them() {
         line: 3,
         timestamp_ms: 7,
     });
-    e.judgements.push(accrete_common::proto::Judgement { id: "sprawl".into(), offset: 4000, line: 30, ..Default::default() });
+    e.judgements.push(accrete_common::proto::Judgement {
+        id: "sprawl".into(),
+        offset: 4000,
+        line: 30,
+        ..Default::default()
+    });
     let mut out = Vec::new();
     c.classify(&e, &mut out);
     let keys: Vec<&str> = out.iter().map(|m| m.key.as_str()).collect();

@@ -69,6 +69,21 @@ fn benches(c: &mut Criterion) {
     g.bench_function("parse_and_normalize", |b| {
         b.iter(|| lines.iter().map(|l| normalizer.parse_line(l, &ctx, 0, 1).events.len()).sum::<usize>())
     });
+    // The same with the session file's judge reading each line (what the
+    // collector does for a session's own file).
+    let rules = std::sync::Arc::new(catalog.judge.clone().expect("v2 has [judge]"));
+    g.bench_function("parse_normalize_and_judge", |b| {
+        b.iter(|| {
+            let mut judge = accrete_collector::judge::Judge::new(rules.clone());
+            lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    normalizer.parse_line_judged(l, &ctx, i as u64, i as u64 + 1, Some(&mut judge)).events.len()
+                })
+                .sum::<usize>()
+        })
+    });
     g.finish();
 
     let classifier = Classifier::new(&catalog);

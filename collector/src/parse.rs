@@ -548,9 +548,13 @@ impl Normalizer<'_> {
                     for b in blocks {
                         match b.ty.as_str() {
                             "tool_use" => {
-                                f.calls.push(CallFact { id: b.id.as_str().to_owned(), name: b.name.as_str().to_owned() });
+                                f.calls
+                                    .push(CallFact { id: b.id.as_str().to_owned(), name: b.name.as_str().to_owned() });
                                 for (k, v) in &b.input {
-                                    if matches!(k.as_str(), "file_path" | "path" | "pattern" | "description" | "command") {
+                                    if matches!(
+                                        k.as_str(),
+                                        "file_path" | "path" | "pattern" | "description" | "command"
+                                    ) {
                                         let v = v.as_str();
                                         judge.vocab(&v[..floor_boundary(v, 300)], &mut f.vocab);
                                     }

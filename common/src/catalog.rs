@@ -178,6 +178,17 @@ impl Signal {
 impl Practice {
     /// The rule, as shown in the catalog API.
     pub fn rule_text(&self) -> String {
+        let judgements: Vec<&str> = self.matchers.iter().filter_map(|m| m.judgement.as_deref()).collect();
+        if !judgements.is_empty() && judgements.len() == self.matchers.len() {
+            let mut s = format!(
+                "the judgement `{}`, reached by the collector from the person's prompts on their machine ([judge] rules)",
+                judgements.join("` or `")
+            );
+            if let Some(u) = self.unless.as_ref().and_then(|u| u.judgement.as_deref()) {
+                s.push_str(&format!(", unless the session has `{u}`"));
+            }
+            return s;
+        }
         let any: Vec<String> = self.matchers.iter().map(|m| format!("{{ {} }}", m.describe())).collect();
         let mut s = format!("any of [{}]", any.join(", "));
         if let Some(b) = &self.before {
@@ -305,7 +316,11 @@ mod tests {
             ]
         );
         assert!(c.practices[7..].iter().all(|p| p.group == Group::Steering));
-        assert!(c.practices[11].rule_text().contains("unless the session has"));
+        assert!(
+            c.practices[11].rule_text().contains("unless the session has `sprawl`"),
+            "{}",
+            c.practices[11].rule_text()
+        );
     }
 
     #[test]

@@ -183,7 +183,10 @@ impl JudgeRules {
         };
         let all = |f: fn(&Lexicon) -> &Vec<String>| Phrases::new(self.lexicon.values().flat_map(f));
         self.compiled = Some(Compiled {
-            failure: set("failure_patterns", &self.failure_patterns.iter().map(|f| f.pattern.clone()).collect::<Vec<_>>())?,
+            failure: set(
+                "failure_patterns",
+                &self.failure_patterns.iter().map(|f| f.pattern.clone()).collect::<Vec<_>>(),
+            )?,
             repro: set("repro_commands", &self.repro_commands)?,
             references: set("task_references", &self.task_references)?,
             analysis_verbs: all(|l| &l.analysis_verbs),
@@ -199,10 +202,8 @@ impl JudgeRules {
             topic_switch: all(|l| &l.topic_switch),
             stopwords: all(|l| &l.stopwords),
             commit_done: Regex::new(r"\[[^\]\n]{1,200} [0-9a-f]{7,40}\] ").expect("valid"),
-            commit_size: Regex::new(
-                r"(\d+) files? changed(?:, (\d+) insertions?\(\+\))?(?:, (\d+) deletions?\(-\))?",
-            )
-            .expect("valid"),
+            commit_size: Regex::new(r"(\d+) files? changed(?:, (\d+) insertions?\(\+\))?(?:, (\d+) deletions?\(-\))?")
+                .expect("valid"),
         });
         Ok(())
     }

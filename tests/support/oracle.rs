@@ -145,7 +145,7 @@ pub fn oracle_sessions(corpus_root: &Path) -> BTreeMap<String, BTreeMap<String, 
 /// The practices present in one session, given its records in file order.
 pub fn practices_of_session(records: &[Value]) -> BTreeSet<String> {
     let commit_re = regex::Regex::new(r"\bgit\s+(-C\s+\S+\s+)?commit\b").unwrap();
-    let command_re = regex::Regex::new(r"(?s)<command-name>/(.*?)</command-name>").unwrap();
+    let command_re = regex::Regex::new(r"(?s)<command-name>\s*/?([^\s<]+)\s*</command-name>").unwrap();
 
     let mut found: BTreeSet<String> = BTreeSet::new();
     let mut seen_file_edit = false;

@@ -269,7 +269,9 @@ pub fn presence(catalog: &Catalog) -> String {
             let shown = if p.before.is_some() {
                 let hit = format!("key = '{id}' AND agent_id = ''");
                 let close = format!("key = '{id}{BEFORE_SUFFIX}' AND agent_id = ''");
-                format!("countIf({hit}) > 0 AND (countIf({close}) = 0 OR minIf(ordinal, {hit}) < minIf(ordinal, {close}))")
+                format!(
+                    "countIf({hit}) > 0 AND (countIf({close}) = 0 OR minIf(ordinal, {hit}) < minIf(ordinal, {close}))"
+                )
             } else {
                 format!("countIf(key = '{id}') > 0")
             };
@@ -648,7 +650,10 @@ mod tests {
         let p = presence(&Catalog::builtin());
         assert!(p.starts_with("toUInt8(countIf(key = 'plan_mode' AND agent_id = '') > 0 AND"));
         assert!(p.contains("minIf(ordinal, key = 'plan_mode.before' AND agent_id = '')"));
-        assert_eq!(p.matches("toUInt8(").count(), 7);
-        assert!(p.ends_with(" AS p6"));
+        assert_eq!(p.matches("toUInt8(").count(), 13);
+        assert!(p.ends_with(" AS p12"));
+        assert!(p.contains(
+            "toUInt8(countIf(key = 'focused_session') > 0 AND countIf(key = 'focused_session.unless') = 0) AS p11"
+        ));
     }
 }

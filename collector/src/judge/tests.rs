@@ -53,7 +53,9 @@ fn a_question_before_any_edit_is_a_plan_first_prompt() {
     assert!(got.iter().any(|(id, line, _)| id == "plan_first_prompt" && *line == 1), "{got:?}");
     assert!(!ids(vec![prompt("Add a --local flag to enable")]).contains(&"plan_first_prompt".to_string()));
     assert!(!ids(vec![calls(&["Edit"]), prompt("why is this slow?")]).contains(&"plan_first_prompt".to_string()));
-    assert!(ids(vec![prompt("Can you explain how checkpoints are stored?")]).contains(&"plan_first_prompt".to_string()));
+    assert!(
+        ids(vec![prompt("Can you explain how checkpoints are stored?")]).contains(&"plan_first_prompt".to_string())
+    );
     assert!(!ids(vec![prompt("Investigate the flaky test and fix it")]).contains(&"plan_first_prompt".to_string()));
 }
 
@@ -62,7 +64,9 @@ fn pasted_failures_and_failing_commands_are_handed_over() {
     let paste = "this fails:\n--- FAIL: TestResume (0.01s)\n    resume_test.go:31: got 2";
     let got = judge(vec![prompt(paste)]);
     assert!(got.iter().any(|(id, _, c)| id == "failing_test_handover" && c == "pasted failing test output"), "{got:?}");
-    assert!(ids(vec![prompt("`mise run lint` throws issues, please fix")]).contains(&"failing_test_handover".to_string()));
+    assert!(
+        ids(vec![prompt("`mise run lint` throws issues, please fix")]).contains(&"failing_test_handover".to_string())
+    );
     assert!(!ids(vec![prompt("the resume command is broken somehow")]).contains(&"failing_test_handover".to_string()));
 }
 
@@ -74,7 +78,8 @@ fn delegation_needs_a_self_contained_prompt_and_ten_calls_alone() {
     seq.extend(ten());
     let got = judge(seq);
     assert!(got.iter().any(|(id, line, _)| id == "whole_task_delegation" && *line == 1), "{got:?}");
-    let mut seq = vec![prompt("yes, do it")];
+    let mut seq =
+        vec![prompt("how should we store this?"), Facts { proposes: true, ..Facts::default() }, prompt("yes, do it")];
     seq.extend(ten());
     assert!(!ids(seq).contains(&"whole_task_delegation".to_string()));
     // A queued message ends the count.
@@ -91,25 +96,40 @@ fn pushing_back_on_a_proposal_before_code_revises_the_plan() {
     let seq = vec![prompt("how should we store this?"), propose, prompt("no, keep it in the existing file instead")];
     assert!(ids(seq).contains(&"plan_revised".to_string()));
     let propose = Facts { proposes: true, ..Facts::default() };
-    assert!(!ids(vec![prompt("how should we store this?"), propose, prompt("yes, go ahead")]).contains(&"plan_revised".to_string()));
+    assert!(
+        !ids(vec![prompt("how should we store this?"), propose, prompt("yes, go ahead")])
+            .contains(&"plan_revised".to_string())
+    );
     // An ExitPlanMode rejected with the person's words.
     let rejected = Facts {
         results: vec![ResultFact {
             tool_use_id: "t0".into(),
             is_error: true,
-            text: Some("The user doesn't want to proceed with this tool use. ... the user said:\nuse the v2 API".into()),
+            text: Some(
+                "The user doesn't want to proceed with this tool use. ... the user said:\nuse the v2 API".into(),
+            ),
         }],
         ..Facts::default()
     };
-    assert!(ids(vec![prompt("plan the migration"), calls(&["ExitPlanMode"]), rejected]).contains(&"plan_revised".to_string()));
+    assert!(
+        ids(vec![prompt("plan the migration"), calls(&["ExitPlanMode"]), rejected])
+            .contains(&"plan_revised".to_string())
+    );
 }
 
 #[test]
 fn commits_are_small_when_several_or_under_the_threshold() {
     let commit = |id: &str, out: &str| {
         vec![
-            Facts { calls: vec![CallFact { id: id.into(), name: "Bash".into() }], commit_calls: vec![id.into()], ..Facts::default() },
-            Facts { results: vec![ResultFact { tool_use_id: id.into(), is_error: false, text: Some(out.into()) }], ..Facts::default() },
+            Facts {
+                calls: vec![CallFact { id: id.into(), name: "Bash".into() }],
+                commit_calls: vec![id.into()],
+                ..Facts::default()
+            },
+            Facts {
+                results: vec![ResultFact { tool_use_id: id.into(), is_error: false, text: Some(out.into()) }],
+                ..Facts::default()
+            },
         ]
     };
     let big = "[main 1a2b3c4] Big\n 9 files changed, 800 insertions(+), 20 deletions(-)";

@@ -60,7 +60,12 @@ pub fn typed_prompt(text: &str) -> Option<Prompt> {
         if args.is_empty() {
             return None;
         }
-        return Some(Prompt { words: words(args), text: args.to_string(), command: names.into_iter().next(), handoff: false });
+        return Some(Prompt {
+            words: words(args),
+            text: args.to_string(),
+            command: names.into_iter().next(),
+            handoff: false,
+        });
     }
     if let Some(rest) = t.strip_prefix('/') {
         // A slash command typed as plain text (`/workflows:review the branch`).

@@ -56,6 +56,58 @@ fn finds_commands_in_user_lines_but_not_in_compact_summaries() {
     assert!(p.events[0].commands.is_empty(), "only user lines hold commands");
 }
 
+/// Claude Code 1.0.x layouts, as in the public test data of claude-code-log
+/// (`test/test_data/edge_cases.jsonl`) and claude-code-viewer
+/// (`mock-global-claude-dir/projects/sample-project/*.jsonl`): the message
+/// first, and the name with or without its `/`.
+#[test]
+fn reads_claude_code_1_0_command_layouts() {
+    let p = parse(
+        r#"{"type":"user","version":"1.0.43","message":{"role":"user","content":"<command-message>orchestrator is running…</command-message>\n<command-name>/orchestrator</command-name>\n<command-args>create TODO app</command-args>"}}"#,
+    );
+    assert_eq!(p.events[0].commands, ["orchestrator"]);
+    let p = parse(
+        r#"{"type":"user","version":"1.0.30","message":{"role":"user","content":[{"type":"text","text":"<command-message>init is analyzing your codebase…</command-message>\n<command-name>init</command-name>\n<command-args></command-args>"}]}}"#,
+    );
+    assert_eq!(p.events[0].commands, ["init"], "the `/` was sometimes left out");
+    let p = parse(
+        r#"{"type":"user","message":{"content":[{"type":"text","text":"<command-name>test-command</command-name><command-args>--verbose</command-args><command-message>Running</command-message>"}]}}"#,
+    );
+    assert_eq!(p.events[0].commands, ["test-command"]);
+    let p = parse(r#"{"type":"user","message":{"content":"<command-name>git status</command-name>"}}"#);
+    assert!(p.events[0].commands.is_empty(), "a name with spaces is not a command");
+}
+
+#[test]
+fn judge_reads_rejections_and_commit_output_but_sends_no_words() {
+    use crate::judge::Judge;
+    let c = Catalog::builtin();
+    let n = Normalizer { catalog: &c, share_content: false };
+    let mut j = Judge::new(std::sync::Arc::new(c.judge.clone().unwrap()));
+    let lines = [
+        r#"{"type":"user","message":{"content":"Plan how to store the checkpoints, don't change anything yet"}}"#,
+        r#"{"type":"assistant","message":{"content":[{"type":"tool_use","id":"p1","name":"ExitPlanMode","input":{"plan":"x"}}]}}"#,
+        r#"{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"p1","is_error":true,"content":"The user doesn't want to proceed with this tool use. The tool use was rejected. To tell you how to proceed, the user said:\nkeep the old file format"}]}}"#,
+        r#"{"type":"assistant","message":{"content":[{"type":"tool_use","id":"c1","name":"Bash","input":{"command":"git commit -m x"}}]}}"#,
+        r#"{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"c1","content":[{"type":"text","text":"[main 1a2b3c4] x\n 1 file changed, 3 insertions(+)"}]}]}}"#,
+    ];
+    let mut got = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let p = n.parse_line_judged(l.as_bytes(), &ctx(), i as u64 * 1000, i as u64 + 1, Some(&mut j));
+        assert!(p.error.is_none() && p.events.len() == 1, "line {i}: {:?}", p.error);
+        for ev in p.events {
+            assert!(ev.content.is_none());
+            got.extend(ev.judgements.into_iter().map(|j| (j.id, j.line)));
+        }
+    }
+    let ids: Vec<(&str, u64)> = got.iter().map(|(id, l)| (id.as_str(), *l)).collect();
+    assert_eq!(
+        ids,
+        [("plan_first_prompt", 1), ("focused_session", 1), ("plan_revised", 3), ("small_commits", 5)],
+        "{got:?}"
+    );
+}
+
 #[test]
 fn reads_system_compaction_and_plan_mode() {
     let p =
