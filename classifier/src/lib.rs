@@ -20,6 +20,15 @@ struct Rule {
     key: String,
     matchers: Vec<Matcher>,
     include_sidechain: bool,
+    /// Every matcher tests judgements: events without any are skipped.
+    judgements_only: bool,
+}
+
+impl Rule {
+    fn new(key: String, matchers: Vec<Matcher>, include_sidechain: bool) -> Rule {
+        let judgements_only = matchers.iter().all(|m| m.judgement.is_some());
+        Rule { key, matchers, include_sidechain, judgements_only }
+    }
 }
 
 /// The catalog, compiled for matching.
@@ -31,18 +40,10 @@ impl Classifier {
     pub fn new(catalog: &Catalog) -> Classifier {
         let mut rules = Vec::new();
         for p in &catalog.practices {
-            rules.push(Rule {
-                key: p.id.clone(),
-                matchers: p.matchers.clone(),
-                include_sidechain: p.include_sidechain,
-            });
+            rules.push(Rule::new(p.id.clone(), p.matchers.clone(), p.include_sidechain));
             for (suffix, m) in [(BEFORE_SUFFIX, &p.before), (UNLESS_SUFFIX, &p.unless)] {
                 if let Some(m) = m {
-                    rules.push(Rule {
-                        key: format!("{}{suffix}", p.id),
-                        matchers: vec![m.clone()],
-                        include_sidechain: p.include_sidechain,
-                    });
+                    rules.push(Rule::new(format!("{}{suffix}", p.id), vec![m.clone()], p.include_sidechain));
                 }
             }
         }
@@ -52,7 +53,7 @@ impl Classifier {
     /// Appends the marks one event produces (at most one per rule).
     pub fn classify(&self, ev: &TranscriptEvent, out: &mut Vec<Mark>) {
         for rule in &self.rules {
-            if ev.is_sidechain && !rule.include_sidechain {
+            if (ev.is_sidechain && !rule.include_sidechain) || (rule.judgements_only && ev.judgements.is_empty()) {
                 continue;
             }
             let first = rule.matchers.iter().filter_map(|m| match_event(m, ev)).min_by_key(|h| h.ordinal);

@@ -13,7 +13,7 @@ use accrete_common::time::parse_rfc3339_ms;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::judge::{CallFact, Facts, Judge, ResultFact};
+use crate::judge::{CallFact, Facts, Judge, ResultFact, call_id};
 use crate::lenient::{FromMap, LBool, LList, LObj, LStr, LU64};
 
 /// Line types Claude Code is known to write; others are counted as unknown
@@ -283,7 +283,9 @@ pub struct ParsedLine {
     /// The `sessionId` the line names (for subagent files beside their session).
     pub session_hint: Option<String>,
     /// What the judge reads of each event (main-thread lines, when judging).
-    pub(crate) facts: Vec<Facts>,
+    /// (Inline: a line nearly always holds one event, and a heap
+    /// allocation per line was a measurable part of a catch-up.)
+    pub(crate) facts: smallvec::SmallVec<[Facts; 1]>,
 }
 
 impl Normalizer<'_> {
@@ -527,11 +529,11 @@ impl Normalizer<'_> {
                             text.push_str(b.text.as_str());
                         }
                         "tool_result" => {
-                            let id = b.tool_use_id.as_str();
+                            let id = call_id(b.tool_use_id.as_str());
                             let raw = b.content.map(|r| r.get()).unwrap_or("");
                             let wanted = judge.wants_result(id) || (b.is_error.0 && crate::judge::is_rejection(raw));
                             f.results.push(ResultFact {
-                                tool_use_id: id.to_owned(),
+                                tool_use_id: id,
                                 is_error: b.is_error.0,
                                 text: wanted.then(|| decode_text(raw)),
                             });
@@ -547,21 +549,11 @@ impl Normalizer<'_> {
                 if let LContent::Blocks(blocks) = &l.message.content {
                     for b in blocks {
                         match b.ty.as_str() {
-                            "tool_use" => {
-                                f.calls
-                                    .push(CallFact { id: b.id.as_str().to_owned(), name: b.name.as_str().to_owned() });
-                                for (k, v) in &b.input {
-                                    if matches!(
-                                        k.as_str(),
-                                        "file_path" | "path" | "pattern" | "description" | "command"
-                                    ) {
-                                        let v = v.as_str();
-                                        judge.vocab(&v[..floor_boundary(v, 300)], &mut f.vocab);
-                                    }
-                                }
-                            }
+                            "tool_use" => f.calls.push(CallFact::new(b.id.as_str(), b.name.as_str())),
                             "text" => {
-                                judge.vocab(b.text.as_str(), &mut f.vocab);
+                                // The opening of a long answer says what it is about.
+                                let t = b.text.as_str();
+                                judge.vocab(&t[..floor_boundary(t, 400)], &mut f.vocab);
                                 if !f.proposes && judge.wants_proposal() {
                                     f.proposes = judge.proposes(b.text.as_str());
                                 }
@@ -575,7 +567,7 @@ impl Normalizer<'_> {
                     .iter()
                     .zip(&f.calls)
                     .filter(|(c, _)| c.signals.iter().any(|s| s == crate::judge::COMMIT_SIGNAL))
-                    .map(|(_, f)| f.id.clone())
+                    .map(|(_, f)| f.id)
                     .collect();
             }
             _ => {}

@@ -205,8 +205,11 @@ impl Practice {
 }
 
 impl Catalog {
+    /// The built-in catalog, parsed and compiled once per process (its
+    /// regular expressions are shared by the clones).
     pub fn builtin() -> Catalog {
-        Catalog::parse(BUILTIN_CATALOG).expect("the built-in catalog is valid")
+        static BUILTIN: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+        BUILTIN.get_or_init(|| Catalog::parse(BUILTIN_CATALOG).expect("the built-in catalog is valid")).clone()
     }
 
     pub fn load(path: &Path) -> Result<Catalog, CatalogError> {

@@ -4,9 +4,11 @@
 //! rebuild; the logic that applies them runs in the collector, on the
 //! developer's machine, because it reads prompt text.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
-use regex::{Regex, RegexSet};
+use aho_corasick::AhoCorasick;
+use regex::Regex;
+use regex::bytes::{Regex as BytesRegex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::CatalogError;
@@ -106,42 +108,87 @@ pub struct Lexicon {
     pub stopwords: Vec<String>,
 }
 
-/// A set of phrases, each as lowercase words.
+/// A set of phrases, each as lowercase words; also compiled into one
+/// Aho-Corasick automaton for scanning long texts (the agent's answers)
+/// without splitting them into words. (One regular expression with every
+/// phrase as an alternative was too big for the regex engine's DFA and ran
+/// on its slow NFA: a fifth of a catch-up.)
 #[derive(Debug, Clone, Default)]
-pub struct Phrases(Vec<Vec<String>>);
+pub struct Phrases {
+    /// One-word phrases, looked up per word.
+    singles: HashSet<String>,
+    /// Longer phrases, longest first.
+    multi: Vec<Vec<String>>,
+    scanner: Option<AhoCorasick>,
+}
 
 impl Phrases {
-    fn new<'a>(items: impl Iterator<Item = &'a String>) -> Phrases {
+    /// `scan`: also build the scanner for [`Phrases::in_text`].
+    fn new<'a>(items: impl Iterator<Item = &'a String>, scan: bool) -> Phrases {
         let mut v: Vec<Vec<String>> = items.map(|p| words(p)).filter(|w| !w.is_empty()).collect();
         v.sort();
         v.dedup();
-        Phrases(v)
+        // Each phrase with single spaces, and with a typographic apostrophe too.
+        let mut patterns: Vec<String> = v.iter().map(|p| p.join(" ")).collect();
+        patterns.extend(patterns.iter().filter(|p| p.contains('\'')).map(|p| p.replace('\'', "’")).collect::<Vec<_>>());
+        let scanner = scan
+            .then(|| {
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    // A DFA costs more to build than it saves on a few phrases.
+                    .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                    .build(&patterns)
+                    .ok()
+            })
+            .flatten();
+        let (singles, mut multi): (Vec<_>, Vec<_>) = v.into_iter().partition(|p| p.len() == 1);
+        multi.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        Phrases { singles: singles.into_iter().map(|mut p| p.remove(0)).collect(), multi, scanner }
+    }
+
+    /// Whether any phrase occurs in `text` as whole words.
+    pub fn in_text(&self, text: &str) -> bool {
+        let Some(ac) = &self.scanner else { return false };
+        let word = |c: char| c.is_alphanumeric() || c == '\'' || c == '’' || c == '_';
+        ac.find_overlapping_iter(text).any(|m| {
+            !text[..m.start()].chars().next_back().is_some_and(word)
+                && !text[m.end()..].chars().next().is_some_and(word)
+        })
     }
 
     /// Whether any phrase occurs in `w` (consecutive words).
     pub fn any_in(&self, w: &[String]) -> bool {
-        self.0.iter().any(|p| w.windows(p.len()).any(|win| win == p.as_slice()))
+        w.iter().any(|x| self.singles.contains(x))
+            || self.multi.iter().any(|p| w.windows(p.len()).any(|win| win == p.as_slice()))
     }
 
     /// The longest phrase `w` starts with, as its length in words.
     pub fn prefix_len(&self, w: &[String]) -> Option<usize> {
-        self.0.iter().filter(|p| w.starts_with(p)).map(Vec::len).max()
+        let multi = self.multi.iter().find(|p| w.starts_with(p)).map(Vec::len);
+        multi.or_else(|| w.first().filter(|x| self.singles.contains(*x)).map(|_| 1))
     }
 
     /// Whether `w` is exactly one of the phrases.
     pub fn is_exactly(&self, w: &[String]) -> bool {
-        self.0.iter().any(|p| p.as_slice() == w)
+        match w {
+            [one] => self.singles.contains(one),
+            _ => self.multi.iter().any(|p| p.as_slice() == w),
+        }
     }
 
     pub fn contains_word(&self, word: &str) -> bool {
-        self.0.iter().any(|p| p.len() == 1 && p[0] == word)
+        self.singles.contains(word)
     }
 }
 
 /// The rules compiled for matching.
 #[derive(Debug, Clone)]
 pub struct Compiled {
-    pub failure: RegexSet,
+    /// One regular expression per category (its patterns as alternatives),
+    /// in the order categories first appear: one scan per category. One
+    /// set of every pattern was ten times dearer per prompt (its combined
+    /// DFA kept being rebuilt), and one scan per pattern twice as dear.
+    failure: Vec<(BytesRegex, String)>,
     pub repro: RegexSet,
     pub references: RegexSet,
     pub analysis_verbs: Phrases,
@@ -161,6 +208,13 @@ pub struct Compiled {
     pub commit_size: Regex,
 }
 
+impl Compiled {
+    /// The category of the first failure pattern group that matches `text`.
+    pub fn failure_category(&self, text: &[u8]) -> Option<&str> {
+        self.failure.iter().find(|(re, _)| re.is_match(text)).map(|(_, c)| c.as_str())
+    }
+}
+
 impl JudgeRules {
     /// The compiled rules (present once the catalog was validated).
     pub fn compiled(&self) -> &Compiled {
@@ -178,15 +232,21 @@ impl JudgeRules {
         if !(0.0..=1.0).contains(&self.goal_overlap_max) {
             return bad("goal_overlap_max must be between 0 and 1".into());
         }
+        // ASCII classes and word boundaries (`\w`, `\s`, `\b`), matched on
+        // bytes: Unicode ones keep the regex engine off its fast DFA on any
+        // prompt with a non-ASCII character, which made matching most of a
+        // catch-up's cost. Non-ASCII literals (`✗`) still match.
         let set = |name: &str, v: &[String]| {
-            RegexSet::new(v).map_err(|e| CatalogError::Invalid(format!("[judge] {name}: {e}")))
+            RegexSetBuilder::new(v)
+                .unicode(false)
+                // Room for the lazy DFA of many patterns over long pastes.
+                .dfa_size_limit(16 << 20)
+                .build()
+                .map_err(|e| CatalogError::Invalid(format!("[judge] {name}: {e}")))
         };
-        let all = |f: fn(&Lexicon) -> &Vec<String>| Phrases::new(self.lexicon.values().flat_map(f));
+        let all = |f: fn(&Lexicon) -> &Vec<String>| Phrases::new(self.lexicon.values().flat_map(f), false);
         self.compiled = Some(Compiled {
-            failure: set(
-                "failure_patterns",
-                &self.failure_patterns.iter().map(|f| f.pattern.clone()).collect::<Vec<_>>(),
-            )?,
+            failure: failure_groups(&self.failure_patterns)?,
             repro: set("repro_commands", &self.repro_commands)?,
             references: set("task_references", &self.task_references)?,
             analysis_verbs: all(|l| &l.analysis_verbs),
@@ -197,8 +257,8 @@ impl JudgeRules {
             hold: all(|l| &l.hold_phrases),
             acceptance: all(|l| &l.acceptance),
             pushback: all(|l| &l.pushback),
-            proposal: all(|l| &l.proposal),
-            failure_words: all(|l| &l.failure_words),
+            proposal: Phrases::new(self.lexicon.values().flat_map(|l| &l.proposal), true),
+            failure_words: Phrases::new(self.lexicon.values().flat_map(|l| &l.failure_words), true),
             topic_switch: all(|l| &l.topic_switch),
             stopwords: all(|l| &l.stopwords),
             commit_done: Regex::new(r"\[[^\]\n]{1,200} [0-9a-f]{7,40}\] ").expect("valid"),
@@ -209,23 +269,65 @@ impl JudgeRules {
     }
 }
 
+/// The failure patterns grouped by category, each group one regex.
+fn failure_groups(patterns: &[FailurePattern]) -> Result<Vec<(BytesRegex, String)>, CatalogError> {
+    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+    for f in patterns {
+        // Each pattern alone first, so an error names it.
+        RegexBuilder::new(&f.pattern)
+            .unicode(false)
+            .build()
+            .map_err(|e| CatalogError::Invalid(format!("[judge] failure_patterns: {e}")))?;
+        match groups.iter_mut().find(|(c, _)| *c == f.category) {
+            Some((_, v)) => v.push(&f.pattern),
+            None => groups.push((f.category.clone(), vec![&f.pattern])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(category, v)| {
+            let alt: Vec<String> = v.iter().map(|p| format!("(?:{p})")).collect();
+            RegexBuilder::new(&alt.join("|"))
+                .unicode(false)
+                .build()
+                .map(|re| (re, category))
+                .map_err(|e| CatalogError::Invalid(format!("[judge] failure_patterns: {e}")))
+        })
+        .collect()
+}
+
 /// Lowercase words of a text: runs of letters, digits, `'`, `_` and `-`
 /// (so `don't` and `go-test` stay whole). Typographic apostrophes count as `'`.
 pub fn words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
+    let end = |cur: &mut String, out: &mut Vec<String>| {
+        if !cur.is_empty() {
+            let w = cur.trim_end_matches(['-', '\'']);
+            if !w.is_empty() {
+                out.push(w.to_string());
+            }
+            cur.clear();
+        }
+    };
     for ch in text.chars() {
+        if ch.is_ascii() {
+            // The common case, without Unicode tables.
+            if ch.is_ascii_alphanumeric() || ch == '\'' || ch == '_' || (ch == '-' && !cur.is_empty()) {
+                cur.push(ch.to_ascii_lowercase());
+            } else {
+                end(&mut cur, &mut out);
+            }
+            continue;
+        }
         let ch = if ch == '\u{2019}' { '\'' } else { ch };
-        if ch.is_alphanumeric() || ch == '\'' || ch == '_' || (ch == '-' && !cur.is_empty()) {
+        if ch.is_alphanumeric() || ch == '\'' {
             cur.extend(ch.to_lowercase());
-        } else if !cur.is_empty() {
-            out.push(std::mem::take(&mut cur).trim_end_matches(['-', '\'']).to_string());
+        } else {
+            end(&mut cur, &mut out);
         }
     }
-    if !cur.is_empty() {
-        out.push(cur.trim_end_matches(['-', '\'']).to_string());
-    }
-    out.retain(|w| !w.is_empty());
+    end(&mut cur, &mut out);
     out
 }
 
@@ -240,11 +342,23 @@ mod tests {
     }
 
     #[test]
+    fn patterns_are_ascii_and_match_next_to_unicode() {
+        let c = crate::catalog::Catalog::builtin();
+        let c = c.judge.as_ref().unwrap().compiled();
+        assert_eq!(c.failure_category("─ exit code 2".as_bytes()), Some("pasted error output"));
+        assert_eq!(c.failure_category("  ✗ resumes the session\n".as_bytes()), Some("pasted failing test output"));
+        assert!(c.failure_category("the exit is fine".as_bytes()).is_none());
+    }
+
+    #[test]
     fn phrases_match_on_word_boundaries() {
-        let p = Phrases::new(["go ahead".to_string(), "yes".to_string()].iter());
+        let p = Phrases::new(["go ahead".to_string(), "yes".to_string()].iter(), true);
         assert!(p.any_in(&words("ok, go ahead please")));
         assert!(!p.any_in(&words("go aheadish")));
         assert!(p.is_exactly(&words("Yes!")));
         assert_eq!(p.prefix_len(&words("go ahead and fix it")), Some(2));
+        assert!(p.in_text("OK, Go ahead.") && p.in_text("“yes.”"));
+        assert!(!p.in_text("go aheadish"));
+        assert!(!p.in_text("yesterday"));
     }
 }

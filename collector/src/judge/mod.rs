@@ -11,56 +11,99 @@
 
 mod text;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use accrete_common::TranscriptEvent;
-use accrete_common::lexicon::{JudgeRules, words};
+use accrete_common::lexicon::JudgeRules;
 use accrete_common::proto::Judgement;
+use smallvec::SmallVec;
 
 pub use text::{Prompt, typed_prompt};
 
 /// The catalog signal that marks a `git commit` call.
 pub const COMMIT_SIGNAL: &str = "git_commit";
 const EDIT_TOOLS: &[&str] = &["Edit", "Write", "MultiEdit", "NotebookEdit"];
-/// Tools whose rejection with feedback revises what the agent proposed
-/// (the plan, or the change it was about to write).
-const PROPOSING_TOOLS: &[&str] = &["ExitPlanMode", "Edit", "Write", "MultiEdit", "NotebookEdit"];
-
-/// Words from which a reply to a proposal that is not a go-ahead adds to it.
-const REQUIREMENT_MIN_WORDS: usize = 12;
 
 /// What the judge reads of one event (gathered while the line is parsed).
 #[derive(Debug, Default)]
 pub struct Facts {
     /// A user line's text, when it holds no tool results (not meta, not a summary).
     pub user_text: Option<String>,
-    pub results: Vec<ResultFact>,
-    pub calls: Vec<CallFact>,
+    pub results: SmallVec<[ResultFact; 2]>,
+    pub calls: SmallVec<[CallFact; 4]>,
     /// Ids of the calls that run `git commit`.
-    pub commit_calls: Vec<String>,
+    pub commit_calls: SmallVec<[CallId; 1]>,
     /// The agent's text proposes a plan or approach.
     pub proposes: bool,
     /// A message the person queued while the agent worked.
     pub queued: bool,
-    /// Stems of the agent's words and of the paths and commands it used:
-    /// a goal the agent already talked about is not a new one.
+    /// Stems of the agent's words: a goal the agent already talked about is
+    /// not a new one. (The paths and commands of its tool calls were read
+    /// too at first: they changed no judgement on the labeled set and cost
+    /// a tenth of a catch-up.)
     pub vocab: Vec<u64>,
+}
+
+/// A tool call's id, hashed: the judge matches results to calls without
+/// keeping a string per call.
+pub type CallId = u64;
+
+pub fn call_id(id: &str) -> CallId {
+    accrete_common::fnv1a(id.as_bytes())
 }
 
 #[derive(Debug)]
 pub struct ResultFact {
-    pub tool_use_id: String,
+    pub tool_use_id: CallId,
     pub is_error: bool,
     /// The result's text, only when the judge asked for it or it is a rejection.
     pub text: Option<String>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    /// `Edit`, `Write`, `MultiEdit`, `NotebookEdit`.
+    Edit,
+    ExitPlanMode,
+    Other,
+}
+
 #[derive(Debug)]
 pub struct CallFact {
-    pub id: String,
-    pub name: String,
+    pub id: CallId,
+    pub kind: CallKind,
 }
+
+impl CallFact {
+    pub fn new(id: &str, name: &str) -> CallFact {
+        let kind = match name {
+            _ if EDIT_TOOLS.contains(&name) => CallKind::Edit,
+            "ExitPlanMode" => CallKind::ExitPlanMode,
+            _ => CallKind::Other,
+        };
+        CallFact { id: call_id(id), kind }
+    }
+}
+
+/// Sets of values that are hashes already (stems, call ids): no second hash.
+#[derive(Default)]
+pub struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = accrete_common::fnv1a(bytes);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type HashedSet = HashSet<u64, BuildHasherDefault<Prehashed>>;
 
 /// Whether a tool result's raw JSON is Claude Code's rejection message.
 pub fn is_rejection(raw: &str) -> bool {
@@ -120,15 +163,16 @@ pub struct Judge {
     /// An edit happened since the person last typed.
     turn_edited: bool,
     delegation: Option<Delegation>,
-    /// Calls whose results the judge reads: `true` for `git commit`.
-    pending: HashMap<String, bool>,
-    proposing_calls: HashSet<String>,
+    /// `git commit` calls whose output the judge reads.
+    commit_calls: HashedSet,
+    /// Plan and edit calls: rejected with feedback, they revise a proposal.
+    proposing_calls: HashedSet,
     /// Edit calls whose result has not come back yet.
-    edit_calls: HashSet<String>,
+    edit_calls: HashedSet,
     commits: u32,
     prompts: u32,
     goals: usize,
-    seen_words: HashSet<u64>,
+    seen_words: HashedSet,
 }
 
 impl Judge {
@@ -140,19 +184,19 @@ impl Judge {
             proposal_open: false,
             turn_edited: false,
             delegation: None,
-            pending: HashMap::new(),
-            proposing_calls: HashSet::new(),
-            edit_calls: HashSet::new(),
+            commit_calls: HashedSet::default(),
+            proposing_calls: HashedSet::default(),
+            edit_calls: HashedSet::default(),
             commits: 0,
             prompts: 0,
             goals: 0,
-            seen_words: HashSet::new(),
+            seen_words: HashedSet::default(),
         }
     }
 
     /// Whether the parser should decode this tool result for the judge.
-    pub fn wants_result(&self, tool_use_id: &str) -> bool {
-        self.pending.contains_key(tool_use_id)
+    pub fn wants_result(&self, tool_use_id: CallId) -> bool {
+        self.commit_calls.contains(&tool_use_id)
     }
 
     /// Whether the agent's text is worth reading for a proposal now: the
@@ -161,14 +205,15 @@ impl Judge {
         !self.turn_edited && !self.proposal_open && !self.seen_words.is_empty()
     }
 
-    /// Adds the stems of the agent's text or a tool input to `out`.
+    /// Adds the stems of the agent's text to `out`. (Only its first answer
+    /// after each prompt was tried, to save time: two focused sessions of
+    /// the development set were then called sprawling.)
     pub fn vocab(&self, text: &str, out: &mut Vec<u64>) {
         text::stems(text, out);
     }
 
     pub fn proposes(&self, text: &str) -> bool {
-        let c = self.rules.compiled();
-        c.proposal.any_in(&words(text))
+        self.rules.compiled().proposal.in_text(text)
     }
 
     fn reach(&mut self, ev: &mut TranscriptEvent, id: &'static str, category: &str, at: Place) {
@@ -194,25 +239,22 @@ impl Judge {
         }
         for call in &f.calls {
             self.count_call(ev);
-            if EDIT_TOOLS.contains(&call.name.as_str()) {
-                // Before the first edit call, for plan_first_prompt; the code
-                // counts as written only once the edit's result comes back.
-                self.edited = true;
-            }
-            if call.name == "ExitPlanMode" {
-                self.proposal_open = true;
-            }
-            if EDIT_TOOLS.contains(&call.name.as_str()) {
-                self.edit_calls.insert(call.id.clone());
-            }
-            if PROPOSING_TOOLS.contains(&call.name.as_str()) {
-                self.proposing_calls.insert(call.id.clone());
-                self.pending.insert(call.id.clone(), false);
+            match call.kind {
+                CallKind::Edit => {
+                    // Before the first edit call, for plan_first_prompt; the
+                    // code counts as written once the edit's result comes back.
+                    self.edited = true;
+                    self.edit_calls.insert(call.id);
+                    self.proposing_calls.insert(call.id);
+                }
+                CallKind::ExitPlanMode => {
+                    self.proposal_open = true;
+                    self.proposing_calls.insert(call.id);
+                }
+                CallKind::Other => {}
             }
         }
-        for id in &f.commit_calls {
-            self.pending.insert(id.clone(), true);
-        }
+        self.commit_calls.extend(&f.commit_calls);
         if f.proposes && !self.turn_edited {
             self.proposal_open = true;
         }
@@ -238,7 +280,7 @@ impl Judge {
     }
 
     fn result(&mut self, r: &ResultFact, ev: &mut TranscriptEvent, here: Place) {
-        let commit = self.pending.remove(&r.tool_use_id);
+        let commit = self.commit_calls.remove(&r.tool_use_id);
         let text = r.text.as_deref().unwrap_or("");
         if self.edit_calls.remove(&r.tool_use_id) {
             if r.is_error {
@@ -255,17 +297,15 @@ impl Judge {
         {
             // The person's words in a rejection end the agent's run on its own.
             self.delegation = None;
-            if self.proposing_calls.contains(&r.tool_use_id) {
-                let p = Prompt { words: words(feedback), text: feedback.to_string(), ..Prompt::default() };
-                let c = self.rules.compiled();
-                if !text::is_acceptance(c, &p) {
-                    self.reach(ev, "plan_revised", "rejected the proposal with feedback", here);
-                }
+            let p = Prompt::new(feedback, None, false);
+            if self.proposing_calls.contains(&r.tool_use_id) && !text::is_acceptance(self.rules.compiled(), &p) {
+                self.reach(ev, "plan_revised", "rejected the proposal with feedback", here);
             }
-            self.remember(&Prompt { words: words(feedback), text: feedback.to_string(), ..Prompt::default() });
+            let cw = text::content_words(self.rules.compiled(), &p);
+            self.seen_words.extend(cw);
             return;
         }
-        if commit != Some(true) || r.is_error {
+        if !commit || r.is_error {
             return;
         }
         let c = self.rules.compiled();
@@ -290,33 +330,45 @@ impl Judge {
         let c = rules.compiled();
         let first = self.prompts == 0;
         self.prompts += 1;
-        self.delegation =
-            text::self_contained(&rules, p, first).map(|category| Delegation { at: here, category, calls: 0 });
-        if let Some(category) = text::failure_evidence(&rules, p) {
+        // What is reached once needs no more reading: a long session's later
+        // prompts skip the dearer rules.
+        let delegating = !self.reached.contains("whole_task_delegation");
+        let failure = if delegating || !self.reached.contains("failing_test_handover") {
+            text::failure_evidence(&rules, p)
+        } else {
+            None
+        };
+        let contained = if delegating { text::self_contained(&rules, p, first, failure.is_some()) } else { None };
+        self.delegation = contained.map(|category| Delegation { at: here, category, calls: 0 });
+        if let Some(category) = failure {
             self.reach(ev, "failing_test_handover", category, here);
         }
         if !self.edited
             && !p.handoff
+            && !self.reached.contains("plan_first_prompt")
             && let Some(category) = text::analysis_only(c, p)
         {
             self.reach(ev, "plan_first_prompt", category, here);
         }
         // Pushback, a correction or an added requirement ("I like option 1,
-        // but only with --local-dev ..."): not a bare go-ahead.
-        let revises = c.pushback.any_in(&p.words) || p.words.len() >= REQUIREMENT_MIN_WORDS;
-        if self.proposal_open && !p.handoff && !text::is_acceptance(c, p) && revises {
+        // but only with --local-dev ..."), not a bare go-ahead.
+        if self.proposal_open && !p.handoff && !text::is_acceptance(c, p) && c.pushback.any_in(&p.words) {
             self.reach(ev, "plan_revised", "revised the proposed approach", here);
         }
         self.proposal_open = false;
         self.turn_edited = false;
-        self.goal(p, ev, here);
+        let is_task = || match delegating {
+            true => contained.is_some(),
+            false => text::self_contained(&rules, p, false, text::failure_evidence(&rules, p).is_some()).is_some(),
+        };
+        self.goal(p, is_task, ev, here);
         self.reach(ev, "focused_session", "stayed on its goals", here);
     }
 
     /// Counts goals: a self-contained task prompt (or one that says it
     /// changes topic) whose content words the session has barely seen
     /// starts a new one; enough unrelated goals are sprawl.
-    fn goal(&mut self, p: &Prompt, ev: &mut TranscriptEvent, here: Place) {
+    fn goal(&mut self, p: &Prompt, is_task: impl FnOnce() -> bool, ev: &mut TranscriptEvent, here: Place) {
         let rules = Arc::clone(&self.rules);
         let c = rules.compiled();
         let cw = text::content_words(c, p);
@@ -324,11 +376,11 @@ impl Judge {
             if !cw.is_empty() {
                 self.goals = 1;
             }
-        } else if cw.len() >= rules.goal_min_words
-            && (text::self_contained(&rules, p, false).is_some() || c.topic_switch.any_in(&p.words))
-        {
+        } else if cw.len() >= rules.goal_min_words {
             let known = cw.iter().filter(|w| self.seen_words.contains(*w)).count();
-            if known as f64 / cw.len() as f64 <= rules.goal_overlap_max {
+            if known as f64 / cw.len() as f64 <= rules.goal_overlap_max
+                && (c.topic_switch.any_in(&p.words) || is_task())
+            {
                 self.goals += 1;
                 if self.goals >= rules.sprawl_min_goals {
                     let category = format!("{} unrelated goals", self.goals);
@@ -336,13 +388,6 @@ impl Judge {
                 }
             }
         }
-        self.seen_words.extend(cw);
-    }
-
-    /// Adds words the person wrote outside a prompt (rejection feedback) to
-    /// what the session has seen.
-    fn remember(&mut self, p: &Prompt) {
-        let cw = text::content_words(self.rules.compiled(), p);
         self.seen_words.extend(cw);
     }
 }

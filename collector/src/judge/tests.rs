@@ -11,7 +11,7 @@ fn prompt(text: &str) -> Facts {
 
 fn calls(names: &[&str]) -> Facts {
     Facts {
-        calls: names.iter().enumerate().map(|(i, n)| CallFact { id: format!("t{i}"), name: n.to_string() }).collect(),
+        calls: names.iter().enumerate().map(|(i, n)| CallFact::new(&format!("t{i}"), n)).collect(),
         ..Facts::default()
     }
 }
@@ -102,8 +102,8 @@ fn pushing_back_on_a_proposal_before_code_revises_the_plan() {
     );
     // An ExitPlanMode rejected with the person's words.
     let rejected = Facts {
-        results: vec![ResultFact {
-            tool_use_id: "t0".into(),
+        results: smallvec::smallvec![ResultFact {
+            tool_use_id: call_id("t0"),
             is_error: true,
             text: Some(
                 "The user doesn't want to proceed with this tool use. ... the user said:\nuse the v2 API".into(),
@@ -122,12 +122,14 @@ fn commits_are_small_when_several_or_under_the_threshold() {
     let commit = |id: &str, out: &str| {
         vec![
             Facts {
-                calls: vec![CallFact { id: id.into(), name: "Bash".into() }],
-                commit_calls: vec![id.into()],
+                calls: [CallFact::new(id, "Bash")].into_iter().collect(),
+                commit_calls: [call_id(id)].into_iter().collect(),
                 ..Facts::default()
             },
             Facts {
-                results: vec![ResultFact { tool_use_id: id.into(), is_error: false, text: Some(out.into()) }],
+                results: [ResultFact { tool_use_id: call_id(id), is_error: false, text: Some(out.into()) }]
+                    .into_iter()
+                    .collect(),
                 ..Facts::default()
             },
         ]
@@ -153,4 +155,15 @@ fn unrelated_goals_are_sprawl_and_one_goal_is_focused() {
     ];
     let got = ids(three);
     assert!(got.contains(&"sprawl".to_string()) && got.contains(&"focused_session".to_string()), "{got:?}");
+}
+
+#[test]
+fn stems_are_the_same_on_the_fast_path() {
+    assert_eq!(text::stem("Checkpoints"), text::stem("checkpoint"));
+    assert_ne!(text::stem("checkpoint"), text::stem("session"));
+    // A non-ASCII word is cut at six characters, not bytes.
+    assert_eq!(text::stem("Größenänderung"), text::stem("größen"));
+    let mut v = Vec::new();
+    text::stems("Fix `resume.go`: the é-case", &mut v);
+    assert_eq!(v, [text::stem("resume"), text::stem("case")], "words of four letters or more");
 }

@@ -9,11 +9,42 @@ use accrete_common::lexicon::{Compiled, JudgeRules, words};
 pub struct Prompt {
     /// The person's own words (a slash command's arguments).
     pub text: String,
+    /// The words of its opening ([`READ_BYTES`]), in order, lowercase.
     pub words: Vec<String>,
+    /// Its clauses, as ranges of `words`, each with whether it ended in `?`.
+    clauses: Vec<(std::ops::Range<usize>, bool)>,
     /// The slash command it runs, if any.
     pub command: Option<String>,
     /// Plan mode's "Implement the following plan:" hand-off.
     pub handoff: bool,
+}
+
+/// How much of a prompt is read as words: a request is made in its opening,
+/// and a long paste after it (a log, a plan) is left to the failure patterns.
+pub const READ_BYTES: usize = 2000;
+/// How much of a prompt the failure patterns search.
+pub const SCAN_BYTES: usize = 64 * 1024;
+
+fn head(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+impl Prompt {
+    /// Splits the opening of the text into clauses and words once; every
+    /// rule reads those.
+    pub fn new(text: &str, command: Option<String>, handoff: bool) -> Prompt {
+        let (words, clauses) = clauses(head(text, READ_BYTES));
+        Prompt { text: text.to_string(), words, clauses, command, handoff }
+    }
+
+    /// Each clause's words, and whether it ended in `?`.
+    pub fn clauses(&self) -> impl Iterator<Item = (&[String], bool)> {
+        self.clauses.iter().map(|(r, q)| (&self.words[r.clone()], *q))
+    }
 }
 
 /// Wrappers whose line is not typed by the person when nothing else is there.
@@ -42,11 +73,17 @@ const HANDOFF: &str = "Implement the following plan:";
 
 /// The typed prompt a main-thread user line holds, if the person wrote one.
 pub fn typed_prompt(text: &str) -> Option<Prompt> {
-    let mut t = text.trim().to_string();
-    for tag in STRIPPED {
-        t = strip_tag(&t, tag);
-    }
-    let t = t.trim();
+    let stripped;
+    let t = if text.contains('<') {
+        let mut t = text.trim().to_string();
+        for tag in STRIPPED {
+            t = strip_tag(&t, tag);
+        }
+        stripped = t;
+        stripped.trim()
+    } else {
+        text.trim()
+    };
     if t.is_empty() || t.starts_with("[Request interrupted") {
         return None;
     }
@@ -60,22 +97,17 @@ pub fn typed_prompt(text: &str) -> Option<Prompt> {
         if args.is_empty() {
             return None;
         }
-        return Some(Prompt {
-            words: words(args),
-            text: args.to_string(),
-            command: names.into_iter().next(),
-            handoff: false,
-        });
+        return Some(Prompt::new(args, names.into_iter().next(), false));
     }
     if let Some(rest) = t.strip_prefix('/') {
         // A slash command typed as plain text (`/workflows:review the branch`).
         let name: String = rest.chars().take_while(|c| !c.is_whitespace()).collect();
         if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || "-_:.".contains(c)) {
             let args = rest[name.len()..].trim();
-            return Some(Prompt { words: words(args), text: args.to_string(), command: Some(name), handoff: false });
+            return Some(Prompt::new(args, Some(name), false));
         }
     }
-    Some(Prompt { words: words(t), text: t.to_string(), command: None, handoff: t.starts_with(HANDOFF) })
+    Some(Prompt::new(t, None, t.starts_with(HANDOFF)))
 }
 
 /// Words with which a prompt leans on the conversation ("add tests for
@@ -91,6 +123,9 @@ fn between<'t>(t: &'t str, open: &str, close: &str) -> Option<&'t str> {
 
 fn strip_tag(t: &str, tag: &str) -> String {
     let (open, close) = (format!("<{tag}"), format!("</{tag}>"));
+    if !t.contains(&open) {
+        return t.to_string();
+    }
     let mut out = String::with_capacity(t.len());
     let mut rest = t;
     while let Some(i) = rest.find(&open) {
@@ -118,8 +153,8 @@ pub enum Ask {
 /// The clauses of a text: split at sentence ends, line breaks, `;`, and at
 /// `and`/`then` (so "investigate and fix it" asks for a change too). A
 /// clause ending in `?` is a question whatever its first word.
-fn clauses(text: &str) -> Vec<(Vec<String>, bool)> {
-    let mut out = Vec::new();
+fn clauses(text: &str) -> (Vec<String>, Vec<(std::ops::Range<usize>, bool)>) {
+    let (mut words, mut out) = (Vec::new(), Vec::new());
     let mut start = 0;
     let b = text.as_bytes();
     for (i, &c) in b.iter().enumerate() {
@@ -128,35 +163,33 @@ fn clauses(text: &str) -> Vec<(Vec<String>, bool)> {
             || (matches!(c, b'.' | b',' | b':') && spaced(i + 1))
             || (c == b'-' && i > 0 && b[i - 1] == b' ' && spaced(i + 1));
         if end {
-            push_clause(&text[start..i], c == b'?', &mut out);
+            push_clause(&text[start..i], c == b'?', &mut words, &mut out);
             start = i + 1;
         }
     }
-    push_clause(&text[start..], false, &mut out);
-    out
+    push_clause(&text[start..], false, &mut words, &mut out);
+    (words, out)
 }
 
-fn push_clause(s: &str, question: bool, out: &mut Vec<(Vec<String>, bool)>) {
-    let w = words(s);
-    if w.is_empty() {
-        return;
-    }
-    let mut part = Vec::new();
-    for word in w {
-        if (word == "and" || word == "then") && !part.is_empty() {
-            out.push((std::mem::take(&mut part), false));
+fn push_clause(s: &str, question: bool, words: &mut Vec<String>, out: &mut Vec<(std::ops::Range<usize>, bool)>) {
+    let mut from = words.len();
+    for word in accrete_common::lexicon::words(s) {
+        if (word == "and" || word == "then") && words.len() > from {
+            out.push((from..words.len(), false));
+            from = words.len();
         }
-        part.push(word);
+        words.push(word);
     }
-    out.push((part, question));
+    if words.len() > from {
+        out.push((from..words.len(), question));
+    }
 }
 
 /// What each clause asks for (clauses that ask nothing are left out).
-pub fn asks(c: &Compiled, text: &str) -> Vec<Ask> {
+pub fn asks(c: &Compiled, p: &Prompt) -> Vec<Ask> {
     let mut out = Vec::new();
-    for (w, question) in clauses(text) {
+    for (w, question) in p.clauses() {
         let mut i = 0;
-        // Skip openers ("please", "can you", "ok so"), several in a row.
         // Skip openers ("please", "can you", "ok so") and adverbs
         // ("completely"), several in a row.
         while i < w.len() {
@@ -175,7 +208,7 @@ pub fn asks(c: &Compiled, text: &str) -> Vec<Ask> {
             Some(if object { Ask::Analysis } else { Ask::Change })
         } else if c.analysis_verbs.prefix_len(rest).is_some() {
             Some(Ask::Analysis)
-        } else if question || c.question_words.prefix_len(&w).is_some() {
+        } else if question || c.question_words.prefix_len(w).is_some() {
             Some(Ask::Question)
         } else {
             None
@@ -202,13 +235,10 @@ pub fn analysis_only(c: &Compiled, p: &Prompt) -> Option<&'static str> {
             });
         }
     }
-    let asks = asks(c, &p.text);
+    let asks = asks(c, p);
     let hold = c.hold.any_in(&p.words);
     let analysis = asks.iter().any(|a| *a != Ask::Change);
-    if !analysis && !hold {
-        return None;
-    }
-    if asks.contains(&Ask::Change) && !hold {
+    if !hold && (!analysis || asks.contains(&Ask::Change)) {
         return None;
     }
     let has = |list: &[&str]| p.words.iter().any(|w| list.contains(&w.as_str()));
@@ -233,35 +263,38 @@ pub fn failure_evidence<'r>(r: &'r JudgeRules, p: &Prompt) -> Option<&'r str> {
         return None;
     }
     let c = r.compiled();
-    if let Some(i) = c.failure.matches(&p.text).iter().next() {
-        return Some(&r.failure_patterns[i].category);
+    // The set answers "any?" with a DFA; only a match asks which pattern.
+    let text = head(&p.text, SCAN_BYTES);
+    if let Some(category) = c.failure_category(text.as_bytes()) {
+        return Some(category);
     }
-    if c.repro.is_match(&p.text) && c.failure_words.any_in(&p.words) {
+    if c.repro.is_match(text.as_bytes()) && c.failure_words.in_text(text) {
         return Some("gave the failing command");
     }
     None
 }
 
 /// Why a prompt is a self-contained task, if it is one. `first`: the
-/// session's first prompt (it has no conversation to lean on).
-pub fn self_contained(r: &JudgeRules, p: &Prompt, first: bool) -> Option<&'static str> {
+/// session's first prompt (it has no conversation to lean on); `failure`:
+/// its [`failure_evidence`].
+pub fn self_contained(r: &JudgeRules, p: &Prompt, first: bool, failure: bool) -> Option<&'static str> {
     let c = r.compiled();
     if p.handoff {
         return Some("plan hand-off");
     }
-    if failure_evidence(r, p).is_some() {
+    if failure {
         return Some("failure handed over");
     }
-    let asks = asks(c, &p.text);
+    let asks = asks(c, p);
     let task = asks.iter().any(|a| *a != Ask::Question);
-    if task && c.references.is_match(&p.text) {
+    if task && c.references.is_match(p.text.as_bytes()) {
         return Some("ticket or PR reference");
     }
     if p.command.is_some() {
         return Some("saved command with a task");
     }
     // "yes, ...", "let's go, use X": a go-ahead leans on what was proposed.
-    let go_ahead = clauses(&p.text).first().is_some_and(|(w, _)| c.acceptance.is_exactly(w));
+    let go_ahead = p.clauses().next().is_some_and(|(w, _)| c.acceptance.is_exactly(w));
     let leans = p.words.iter().any(|w| ANAPHORA.contains(&w.as_str())) || is_acceptance(c, p) || go_ahead;
     let long = p.words.len() >= r.self_contained_min_words;
     let specific = p.words.len() >= 5 && !leans;
@@ -271,7 +304,7 @@ pub fn self_contained(r: &JudgeRules, p: &Prompt, first: bool) -> Option<&'stati
     }
     // A concrete question about what happened ("why did the merge stop
     // halfway?") asks for a diagnosis; the tool calls that follow show it.
-    if (first || long) && clauses(&p.text).iter().any(|(w, _)| w.first().is_some_and(|w| w == "why")) {
+    if (first || long) && p.clauses().any(|(w, _)| w.first().is_some_and(|w| w == "why")) {
         return Some("diagnosis request");
     }
     // A full bug report or spec needs no request verb.
@@ -295,13 +328,13 @@ pub fn is_acceptance(c: &Compiled, p: &Prompt) -> bool {
         })
 }
 
-/// Content words of a prompt, for telling goals apart: stopwords and short
-/// words left out, the rest as [`stem`]s.
+/// Content words of a prompt, for telling goals apart: stopwords and words
+/// under four letters left out, the rest as [`stem`]s.
 pub fn content_words(c: &Compiled, p: &Prompt) -> Vec<u64> {
     let mut out: Vec<u64> = p
         .words
         .iter()
-        .filter(|w| w.chars().count() >= 3 && !c.stopwords.contains_word(w) && !w.chars().all(|ch| ch.is_ascii_digit()))
+        .filter(|w| w.chars().count() >= 4 && !c.stopwords.contains_word(w) && !w.chars().all(|ch| ch.is_ascii_digit()))
         .map(|w| stem(w))
         .collect();
     out.sort_unstable();
@@ -310,13 +343,20 @@ pub fn content_words(c: &Compiled, p: &Prompt) -> Vec<u64> {
 }
 
 /// A word cut to six letters (a crude stem), lowercase, hashed: what goals
-/// are compared on.
+/// are compared on. ASCII words (nearly all) take a fast path.
 pub fn stem(word: &str) -> u64 {
+    let fnv = |h: u64, x: u8| (h ^ x as u64).wrapping_mul(0x0100_0000_01b3);
     let mut h = accrete_common::fnv1a(b"");
+    if word.is_ascii() {
+        for &b in word.as_bytes().iter().take(6) {
+            h = fnv(h, b.to_ascii_lowercase());
+        }
+        return h;
+    }
     for ch in word.chars().flat_map(char::to_lowercase).take(6) {
         let mut b = [0; 4];
         for &x in ch.encode_utf8(&mut b).as_bytes() {
-            h = (h ^ x as u64).wrapping_mul(0x0100_0000_01b3);
+            h = fnv(h, x);
         }
     }
     h
@@ -325,7 +365,8 @@ pub fn stem(word: &str) -> u64 {
 /// The stems of a text's words of three letters or more (the agent's
 /// words and the paths it touches), without allocating per word.
 pub fn stems(text: &str, out: &mut Vec<u64>) {
-    for w in text.split(|c: char| !c.is_alphanumeric() && c != '_').filter(|w| w.len() >= 3) {
+    let split = |c: char| if c.is_ascii() { !c.is_ascii_alphanumeric() && c != '_' } else { !c.is_alphanumeric() };
+    for w in text.split(split).filter(|w| w.len() >= 4) {
         if !w.bytes().all(|b| b.is_ascii_digit()) {
             out.push(stem(w));
         }
