@@ -551,9 +551,8 @@ impl Normalizer<'_> {
                         match b.ty.as_str() {
                             "tool_use" => f.calls.push(CallFact::new(b.id.as_str(), b.name.as_str())),
                             "text" => {
-                                // The opening of a long answer says what it is about.
                                 let t = b.text.as_str();
-                                judge.vocab(&t[..floor_boundary(t, 400)], &mut f.vocab);
+                                judge.vocab(t, &mut f.vocab);
                                 if !f.proposes && judge.wants_proposal() {
                                     f.proposes = judge.proposes(b.text.as_str());
                                 }
@@ -666,15 +665,6 @@ fn sanitize(text: &str) -> Option<String> {
     }
     // Only ASCII was replaced, at ASCII boundaries: still UTF-8.
     if changed { String::from_utf8(out).ok() } else { None }
-}
-
-/// The largest char boundary of `s` at or below `max`.
-fn floor_boundary(s: &str, max: usize) -> usize {
-    let mut i = max.min(s.len());
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 /// A tool result's content (a string, or a list of text blocks) as text.

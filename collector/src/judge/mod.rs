@@ -20,10 +20,13 @@ use accrete_common::lexicon::JudgeRules;
 use accrete_common::proto::Judgement;
 use smallvec::SmallVec;
 
-pub use text::{Prompt, typed_prompt};
+pub use text::{Prompt, head, typed_prompt};
 
 /// The catalog signal that marks a `git commit` call.
 pub const COMMIT_SIGNAL: &str = "git_commit";
+/// The opening of the agent's answer that is read for the goal vocabulary
+/// (it says what the answer is about).
+const VOCAB_BYTES: usize = 400;
 const EDIT_TOOLS: &[&str] = &["Edit", "Write", "MultiEdit", "NotebookEdit"];
 
 /// What the judge reads of one event (gathered while the line is parsed).
@@ -107,12 +110,8 @@ type HashedSet = HashSet<u64, BuildHasherDefault<Prehashed>>;
 
 /// Whether a tool result's raw JSON is Claude Code's rejection message.
 pub fn is_rejection(raw: &str) -> bool {
-    let mut end = raw.len().min(400);
-    while !raw.is_char_boundary(end) {
-        end -= 1;
-    }
-    let head = &raw[..end];
-    head.contains("doesn't want to proceed") || head.contains("rejected")
+    let start = head(raw, 400);
+    start.contains("doesn't want to proceed") || start.contains("rejected")
 }
 
 /// The person's words in a rejection ("... the user said:\n<words>").
@@ -202,14 +201,14 @@ impl Judge {
     /// Whether the agent's text is worth reading for a proposal now: the
     /// person has typed and no code was written since.
     pub fn wants_proposal(&self) -> bool {
-        !self.turn_edited && !self.proposal_open && !self.seen_words.is_empty()
+        !self.turn_edited && !self.proposal_open && self.prompts > 0
     }
 
     /// Adds the stems of the agent's text to `out`. (Only its first answer
     /// after each prompt was tried, to save time: two focused sessions of
     /// the development set were then called sprawling.)
     pub fn vocab(&self, text: &str, out: &mut Vec<u64>) {
-        text::stems(text, out);
+        text::stems(head(text, VOCAB_BYTES), out);
     }
 
     pub fn proposes(&self, text: &str) -> bool {

@@ -25,7 +25,9 @@ pub const READ_BYTES: usize = 2000;
 /// How much of a prompt the failure patterns search.
 pub const SCAN_BYTES: usize = 64 * 1024;
 
-fn head(text: &str, max: usize) -> &str {
+/// The longest prefix of `text` of at most `max` bytes that ends on a
+/// character boundary.
+pub fn head(text: &str, max: usize) -> &str {
     let mut end = text.len().min(max);
     while !text.is_char_boundary(end) {
         end -= 1;
