@@ -135,8 +135,10 @@ impl Phrases {
             .then(|| {
                 AhoCorasick::builder()
                     .ascii_case_insensitive(true)
-                    // A DFA costs more to build than it saves on a few phrases.
-                    .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                    // A DFA: built once per process, and the agent's answers
+                    // it scans are most of the text the judge reads (the
+                    // contiguous NFA's overlapping search was 2 % of a catch-up).
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                     .build(&patterns)
                     .ok()
             })
@@ -289,6 +291,9 @@ fn failure_groups(patterns: &[FailurePattern]) -> Result<Vec<(BytesRegex, String
             let alt: Vec<String> = v.iter().map(|p| format!("(?:{p})")).collect();
             RegexBuilder::new(&alt.join("|"))
                 .unicode(false)
+                // Room for the lazy DFA over long pastes: with the default
+                // 2 MB it kept rebuilding states (a third of the scan).
+                .dfa_size_limit(16 << 20)
                 .build()
                 .map(|re| (re, category))
                 .map_err(|e| CatalogError::Invalid(format!("[judge] failure_patterns: {e}")))

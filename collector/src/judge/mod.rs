@@ -108,6 +108,12 @@ impl Hasher for Prehashed {
 
 type HashedSet = HashSet<u64, BuildHasherDefault<Prehashed>>;
 
+/// A judgement's bit in [`Judge::reached`].
+fn judgement_bit(id: &str) -> u32 {
+    let i = accrete_common::lexicon::JUDGEMENTS.iter().position(|j| *j == id).expect("a known judgement id");
+    1 << i
+}
+
 /// Whether a tool result's raw JSON is Claude Code's rejection message.
 pub fn is_rejection(raw: &str) -> bool {
     let start = head(raw, 400);
@@ -154,7 +160,10 @@ impl Place {
 /// One session file's judge.
 pub struct Judge {
     rules: Arc<JudgeRules>,
-    reached: HashSet<&'static str>,
+    /// The judgements reached, one bit each (their index in
+    /// [`accrete_common::lexicon::JUDGEMENTS`]): checked on every prompt,
+    /// where a hashed set of names was a measurable cost.
+    reached: u32,
     /// A main-thread file edit has happened.
     edited: bool,
     /// The agent proposed a plan or approach and no code was written since.
@@ -178,7 +187,7 @@ impl Judge {
     pub fn new(rules: Arc<JudgeRules>) -> Judge {
         Judge {
             rules,
-            reached: HashSet::new(),
+            reached: 0,
             edited: false,
             proposal_open: false,
             turn_edited: false,
@@ -215,8 +224,14 @@ impl Judge {
         self.rules.compiled().proposal.in_text(text)
     }
 
+    fn has(&self, id: &str) -> bool {
+        self.reached & judgement_bit(id) != 0
+    }
+
     fn reach(&mut self, ev: &mut TranscriptEvent, id: &'static str, category: &str, at: Place) {
-        if self.reached.insert(id) {
+        let bit = judgement_bit(id);
+        if self.reached & bit == 0 {
+            self.reached |= bit;
             ev.judgements.push(Judgement {
                 id: id.into(),
                 category: category.into(),
@@ -331,12 +346,9 @@ impl Judge {
         self.prompts += 1;
         // What is reached once needs no more reading: a long session's later
         // prompts skip the dearer rules.
-        let delegating = !self.reached.contains("whole_task_delegation");
-        let failure = if delegating || !self.reached.contains("failing_test_handover") {
-            text::failure_evidence(&rules, p)
-        } else {
-            None
-        };
+        let delegating = !self.has("whole_task_delegation");
+        let failure =
+            if delegating || !self.has("failing_test_handover") { text::failure_evidence(&rules, p) } else { None };
         let contained = if delegating { text::self_contained(&rules, p, first, failure.is_some()) } else { None };
         self.delegation = contained.map(|category| Delegation { at: here, category, calls: 0 });
         if let Some(category) = failure {
@@ -344,7 +356,7 @@ impl Judge {
         }
         if !self.edited
             && !p.handoff
-            && !self.reached.contains("plan_first_prompt")
+            && !self.has("plan_first_prompt")
             && let Some(category) = text::analysis_only(c, p)
         {
             self.reach(ev, "plan_first_prompt", category, here);

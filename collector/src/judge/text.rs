@@ -77,9 +77,11 @@ const HANDOFF: &str = "Implement the following plan:";
 pub fn typed_prompt(text: &str) -> Option<Prompt> {
     let stripped;
     let t = if text.contains('<') {
-        let mut t = text.trim().to_string();
+        let mut t = std::borrow::Cow::Borrowed(text.trim());
         for tag in STRIPPED {
-            t = strip_tag(&t, tag);
+            if let Some(s) = strip_tag(&t, tag) {
+                t = std::borrow::Cow::Owned(s);
+            }
         }
         stripped = t;
         stripped.trim()
@@ -123,10 +125,11 @@ fn between<'t>(t: &'t str, open: &str, close: &str) -> Option<&'t str> {
     Some(&t[i..i + j])
 }
 
-fn strip_tag(t: &str, tag: &str) -> String {
+/// `t` without the `tag` elements, or `None` when it has none (no copy).
+fn strip_tag(t: &str, tag: &str) -> Option<String> {
     let (open, close) = (format!("<{tag}"), format!("</{tag}>"));
     if !t.contains(&open) {
-        return t.to_string();
+        return None;
     }
     let mut out = String::with_capacity(t.len());
     let mut rest = t;
@@ -141,7 +144,7 @@ fn strip_tag(t: &str, tag: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
+    Some(out)
 }
 
 /// What one clause of a prompt asks for.
@@ -348,13 +351,10 @@ pub fn content_words(c: &Compiled, p: &Prompt) -> Vec<u64> {
 /// are compared on. ASCII words (nearly all) take a fast path.
 pub fn stem(word: &str) -> u64 {
     let fnv = |h: u64, x: u8| (h ^ x as u64).wrapping_mul(0x0100_0000_01b3);
-    let mut h = accrete_common::fnv1a(b"");
     if word.is_ascii() {
-        for &b in word.as_bytes().iter().take(6) {
-            h = fnv(h, b.to_ascii_lowercase());
-        }
-        return h;
+        return ascii_stem(word.as_bytes());
     }
+    let mut h = accrete_common::fnv1a(b"");
     for ch in word.chars().flat_map(char::to_lowercase).take(6) {
         let mut b = [0; 4];
         for &x in ch.encode_utf8(&mut b).as_bytes() {
@@ -364,9 +364,38 @@ pub fn stem(word: &str) -> u64 {
     h
 }
 
+/// [`stem`] of an ASCII word.
+fn ascii_stem(word: &[u8]) -> u64 {
+    let mut h = accrete_common::fnv1a(b"");
+    for &b in word.iter().take(6) {
+        h = (h ^ b.to_ascii_lowercase() as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
 /// The stems of a text's words of three letters or more (the agent's
 /// words and the paths it touches), without allocating per word.
 pub fn stems(text: &str, out: &mut Vec<u64>) {
+    if text.is_ascii() {
+        // The common case, a byte at a time (the same words as below).
+        let b = text.as_bytes();
+        let word = |x: u8| x.is_ascii_alphanumeric() || x == b'_';
+        let mut i = 0;
+        while i < b.len() {
+            while i < b.len() && !word(b[i]) {
+                i += 1;
+            }
+            let start = i;
+            while i < b.len() && word(b[i]) {
+                i += 1;
+            }
+            let w = &b[start..i];
+            if w.len() >= 4 && !w.iter().all(u8::is_ascii_digit) {
+                out.push(ascii_stem(w));
+            }
+        }
+        return;
+    }
     let split = |c: char| if c.is_ascii() { !c.is_ascii_alphanumeric() && c != '_' } else { !c.is_alphanumeric() };
     for w in text.split(split).filter(|w| w.len() >= 4) {
         if !w.bytes().all(|b| b.is_ascii_digit()) {
