@@ -167,3 +167,14 @@ fn stems_are_the_same_on_the_fast_path() {
     text::stems("Fix `resume.go`: the é-case", &mut v);
     assert_eq!(v, [text::stem("resume"), text::stem("case")], "words of four letters or more");
 }
+
+#[test]
+fn ascii_stems_are_the_general_ones() {
+    // A non-ASCII separator sends the same words down the general path.
+    let text = "Refactor the parser_x in src/Lib.rs: 20245 tests, ok";
+    let (mut fast, mut general) = (Vec::new(), Vec::new());
+    text::stems(text, &mut fast);
+    text::stems(&format!("{text} ─"), &mut general);
+    assert_eq!(fast, general);
+    assert_eq!(fast.len(), 3, "refactor, parser_x, tests: words of four letters or more, not all digits");
+}

@@ -350,7 +350,6 @@ pub fn content_words(c: &Compiled, p: &Prompt) -> Vec<u64> {
 /// A word cut to six letters (a crude stem), lowercase, hashed: what goals
 /// are compared on. ASCII words (nearly all) take a fast path.
 pub fn stem(word: &str) -> u64 {
-    let fnv = |h: u64, x: u8| (h ^ x as u64).wrapping_mul(0x0100_0000_01b3);
     if word.is_ascii() {
         return ascii_stem(word.as_bytes());
     }
@@ -358,7 +357,7 @@ pub fn stem(word: &str) -> u64 {
     for ch in word.chars().flat_map(char::to_lowercase).take(6) {
         let mut b = [0; 4];
         for &x in ch.encode_utf8(&mut b).as_bytes() {
-            h = fnv(h, x);
+            h = fnv_step(h, x);
         }
     }
     h
@@ -366,31 +365,22 @@ pub fn stem(word: &str) -> u64 {
 
 /// [`stem`] of an ASCII word.
 fn ascii_stem(word: &[u8]) -> u64 {
-    let mut h = accrete_common::fnv1a(b"");
-    for &b in word.iter().take(6) {
-        h = (h ^ b.to_ascii_lowercase() as u64).wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    word.iter().take(6).fold(accrete_common::fnv1a(b""), |h, &b| fnv_step(h, b.to_ascii_lowercase()))
+}
+
+/// One byte of FNV-1a (as [`accrete_common::fnv1a`] hashes a byte).
+fn fnv_step(h: u64, byte: u8) -> u64 {
+    (h ^ byte as u64).wrapping_mul(0x0100_0000_01b3)
 }
 
 /// The stems of a text's words of three letters or more (the agent's
 /// words and the paths it touches), without allocating per word.
 pub fn stems(text: &str, out: &mut Vec<u64>) {
     if text.is_ascii() {
-        // The common case, a byte at a time (the same words as below).
-        let b = text.as_bytes();
-        let word = |x: u8| x.is_ascii_alphanumeric() || x == b'_';
-        let mut i = 0;
-        while i < b.len() {
-            while i < b.len() && !word(b[i]) {
-                i += 1;
-            }
-            let start = i;
-            while i < b.len() && word(b[i]) {
-                i += 1;
-            }
-            let w = &b[start..i];
-            if w.len() >= 4 && !w.iter().all(u8::is_ascii_digit) {
+        // The common case, split a byte at a time (the same words as below).
+        let word = |x: &u8| x.is_ascii_alphanumeric() || *x == b'_';
+        for w in text.as_bytes().split(|x| !word(x)).filter(|w| w.len() >= 4) {
+            if !w.iter().all(u8::is_ascii_digit) {
                 out.push(ascii_stem(w));
             }
         }
