@@ -10,9 +10,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use accrete_aggregator::ClickHouseStore;
 use accrete_common::config::{Config, KafkaConfig};
 use accrete_common::health;
+use accrete_store::ClickHouseStore;
 use anyhow::Context;
 use axum::Router;
 use axum::http::{StatusCode, header};

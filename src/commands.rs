@@ -4,12 +4,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use accrete_aggregator::{QueryStore, SqliteStore};
 use accrete_collector::{Collector, CollectorOptions, StatusBoard};
 use accrete_common::config::Config;
 use accrete_common::pipeline::{Envelope, PipelineError, Publisher};
 use accrete_common::proto::MatrixRequest;
 use accrete_common::{EventBatch, telemetry};
+use accrete_store::{Access, QueryStore, SqliteStore};
 use anyhow::{Context, bail};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -122,7 +122,7 @@ pub async fn analyze(cfg: Config, json: bool) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     run_pipeline(&cfg, catalog, store.clone(), board.clone(), false, stop_rx).await?;
     let took = started.elapsed().as_secs_f64();
-    let m = store.adoption_matrix(&MatrixRequest::default()).await?;
+    let m = store.adoption_matrix(&MatrixRequest::default(), &Access::All).await?;
     output::print_matrix(&m, json)?;
     let status = board.snapshot();
     let (bytes, lines) = status.sources.iter().fold((0, 0), |(b, l), s| (b + s.bytes_read, l + s.lines_read));
@@ -149,7 +149,7 @@ pub async fn matrix(
             bail!("{} holds no accrete.db: is it the --data-dir of `accrete up`?", dir.display());
         }
         let store = SqliteStore::open(&dir, load_catalog(&cfg)?)?;
-        store.adoption_matrix(&req).await?
+        store.adoption_matrix(&req, &Access::All).await?
     } else {
         let base = url.unwrap_or_else(|| format!("http://{}", cfg.listen));
         output::fetch_matrix(&base, &req).await?

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use accrete_aggregator::{ClickHouseStore, StoreError};
 use accrete_classifier::Classifier;
 use accrete_collector::ship::Shipper;
 use accrete_collector::spool::{Spool, SpoolPublisher};
@@ -15,6 +14,7 @@ use accrete_common::config::Config;
 use accrete_common::pipeline::PipelineError;
 use accrete_common::telemetry;
 use accrete_kafka::{BatchConsumer, BatchProducer, ClassifiedSubscriber, EventSubscriber, MarkPublisher};
+use accrete_store::{ClickHouseStore, StoreError};
 use anyhow::{Context, bail};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -139,7 +139,7 @@ async fn clickhouse(cfg: &Config, stop: &watch::Receiver<bool>, views: bool) -> 
     loop {
         match store.migrate(views).await {
             Ok(()) => return Ok(store),
-            Err(StoreError::Unavailable(e)) if !*stop.borrow() => {
+            Err(e @ StoreError::Unavailable { .. }) if !*stop.borrow() => {
                 warn!(url = %cfg.clickhouse.url, error = %e, "clickhouse not reachable yet; retrying");
             }
             Err(e) if ddl_failures < 5 && !*stop.borrow() => {

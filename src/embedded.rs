@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use accrete_aggregator::{RollupStore, SqliteStore};
 use accrete_classifier::Classifier;
 use accrete_collector::{Collector, CollectorOptions, StatusBoard};
 use accrete_common::catalog::Catalog;
 use accrete_common::config::Config;
 use accrete_common::pipeline::embedded::channel;
+use accrete_store::{CheckpointStore, SqliteStore};
 use anyhow::Context;
 use tokio::sync::watch;
 

@@ -17,12 +17,12 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use accrete_aggregator::{ClickHouseStore, RollupStore, SqliteStore};
 use accrete_classifier::Classifier;
 use accrete_common::TranscriptEvent;
 use accrete_common::catalog::Catalog;
 use accrete_common::pipeline::{Checkpoint, Classified};
 use accrete_common::proto::{TokenUsage, ToolCall};
+use accrete_store::{ClickHouseStore, RollupStore, SqliteStore};
 use anyhow::bail;
 
 use crate::rng::Rng;

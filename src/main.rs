@@ -277,7 +277,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::ClickhouseSql => {
             let cfg = Config::load(config)?;
             let catalog = embedded::load_catalog(&cfg)?;
-            let stmts = accrete_aggregator::clickhouse::sql::statements_for_check(&cfg.clickhouse.database, &catalog);
+            let stmts = accrete_store::clickhouse::sql::statements_for_check(&cfg.clickhouse.database, &catalog);
             println!("{}", serde_json::to_string_pretty(&stmts)?);
             Ok(std::process::ExitCode::SUCCESS)
         }

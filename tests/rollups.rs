@@ -11,10 +11,10 @@ mod support;
 
 use std::sync::Arc;
 
-use accrete_aggregator::{ClickHouseStore, QueryStore};
 use accrete_common::catalog::Catalog;
 use accrete_common::config::ClickHouseConfig;
 use accrete_common::proto::{MatrixRequest, QuarterlyRequest};
+use accrete_store::{Access, ClickHouseStore, QueryStore};
 use ch_server::ClickHouse;
 use support::BIN;
 
@@ -54,17 +54,62 @@ async fn same_answers(raw: &ClickHouseStore, rolled: &ClickHouseStore, when: &st
     for (from, to) in bounds {
         for team in ["", "team01", "team03", "nobody"] {
             let m = MatrixRequest { from: from.into(), to: to.into(), team: team.into(), ..Default::default() };
-            let (a, b) = (raw.adoption_matrix(&m).await.unwrap(), rolled.adoption_matrix(&m).await.unwrap());
+            let (a, b) = (
+                raw.adoption_matrix(&m, &Access::All).await.unwrap(),
+                rolled.adoption_matrix(&m, &Access::All).await.unwrap(),
+            );
             assert_eq!(a, b, "{when}: matrix from={from} to={to} team={team}");
             let q = QuarterlyRequest { from: from.into(), to: to.into(), team: team.into() };
-            let (a, b) = (raw.quarterly(&q).await.unwrap(), rolled.quarterly(&q).await.unwrap());
+            let (a, b) =
+                (raw.quarterly(&q, &Access::All).await.unwrap(), rolled.quarterly(&q, &Access::All).await.unwrap());
             assert_eq!(a, b, "{when}: quarterly from={from} to={to} team={team}");
             compared += 2;
         }
+        // A manager of two teams: one scoped query, from raw tables and
+        // roll-ups alike, equals each team's rows added up per person.
+        let scope = Access::Teams(vec!["team01".into(), "team03".into()]);
+        let m = MatrixRequest { from: from.into(), to: to.into(), ..Default::default() };
+        let (a, b) =
+            (raw.adoption_matrix(&m, &scope).await.unwrap(), rolled.adoption_matrix(&m, &scope).await.unwrap());
+        assert_eq!(a, b, "{when}: scoped matrix from={from} to={to}");
+        let mut per_team = Vec::new();
+        for team in ["team01", "team03"] {
+            let m = MatrixRequest { team: team.into(), ..m.clone() };
+            per_team.push(raw.adoption_matrix(&m, &Access::All).await.unwrap());
+        }
+        assert_eq!(a, added_up(per_team), "{when}: scoped matrix = the teams' rows added up, from={from} to={to}");
+        compared += 2;
     }
-    let whole = raw.adoption_matrix(&MatrixRequest::default()).await.unwrap();
+    let whole = raw.adoption_matrix(&MatrixRequest::default(), &Access::All).await.unwrap();
     assert!(whole.people.len() >= 30, "{when}: the organization is there");
     eprintln!("{when}: {compared} answers equal ({} people)", whole.people.len());
+}
+
+/// Several teams' matrices as one: each person's rows added up (someone who
+/// moved between the teams), in the greatest team, scored together.
+fn added_up(matrices: Vec<accrete_common::proto::AdoptionMatrix>) -> accrete_common::proto::AdoptionMatrix {
+    let mut people: std::collections::BTreeMap<String, accrete_common::proto::PersonRow> = Default::default();
+    let mut out = accrete_common::proto::AdoptionMatrix::default();
+    for m in matrices {
+        for row in m.people {
+            match people.get_mut(&row.person) {
+                None => {
+                    people.insert(row.person.clone(), row);
+                }
+                Some(r) => {
+                    r.sessions += row.sessions;
+                    for (practice, n) in row.practices {
+                        *r.practices.entry(practice).or_default() += n;
+                    }
+                    r.team = r.team.clone().max(row.team);
+                }
+            }
+        }
+        (out.practice_ids, out.catalog_version) = (m.practice_ids, m.catalog_version);
+    }
+    out.people = people.into_values().collect();
+    accrete_store::rollup::score_rows(&mut out.people);
+    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

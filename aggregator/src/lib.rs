@@ -1,19 +1,14 @@
-//! The aggregator: rolls classified events up into sessions, practices per
-//! session and the adoption matrix, in a [`RollupStore`].
-
-pub mod clickhouse;
-pub mod rollup;
-pub mod sqlite;
-pub mod store;
+//! The aggregator: the stage that feeds the store. Classified batches come
+//! in, get their team where the collector named none, and are applied to a
+//! [`RollupStore`] (retried while it is unavailable) before their checkpoint
+//! is committed. What a session shows, and every roll-up, is the store's
+//! business (`accrete_store`).
 
 use accrete_common::metrics::{counter, summary};
 use accrete_common::pipeline::{Classified, PipelineError, Subscriber};
 use accrete_common::telemetry;
+use accrete_store::{RollupStore, StoreError};
 use tracing::warn;
-
-pub use clickhouse::ClickHouseStore;
-pub use sqlite::SqliteStore;
-pub use store::{QueryStore, RollupStore, StoreError};
 
 /// People whose collector named no team get the one the service's
 /// `teams` mapping gives them.
@@ -66,7 +61,7 @@ where
         loop {
             match store.apply(batch.clone(), &env.checkpoint).await {
                 Ok(()) => break,
-                Err(StoreError::Unavailable(e)) => {
+                Err(e @ StoreError::Unavailable { .. }) => {
                     retries.inc();
                     warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "store unavailable; retrying the batch");
                     tokio::time::sleep(delay).await;

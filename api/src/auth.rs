@@ -20,14 +20,12 @@
 //! HTTP and gRPC both go through [`Auth::principal`] and [`Scoped`]: the rules
 //! live here and nowhere else.
 
-use std::collections::BTreeMap;
-
-use accrete_aggregator::{QueryStore, StoreError};
 use accrete_common::config::{ApiToken, Role};
 use accrete_common::proto::{
-    AdoptionMatrix, MatrixRequest, PersonRow, PersonSessions, PersonSessionsRequest, QuarterlyRequest,
-    QuarterlyRollups, SessionDetail, SessionRequest,
+    AdoptionMatrix, MatrixRequest, PersonSessions, PersonSessionsRequest, QuarterlyRequest, QuarterlyRollups,
+    SessionDetail, SessionRequest,
 };
+use accrete_store::{Access, QueryStore, StoreError};
 
 /// The caller, once their token is known.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,65 +149,40 @@ impl Scoped<'_> {
         }
     }
 
+    /// What the store lets this caller read: it applies it as a filter.
+    fn access(&self) -> Access {
+        match self.who {
+            Principal::Admin => Access::All,
+            Principal::Manager { teams } => Access::Teams(teams.clone()),
+            Principal::Member { person } => Access::Person(person.clone()),
+        }
+    }
+
     pub async fn adoption_matrix(&self, req: MatrixRequest) -> Result<AdoptionMatrix, AccessError> {
         match self.who {
-            Principal::Admin => Ok(self.store.adoption_matrix(&req).await?),
-            Principal::Member { person } => {
-                if !req.person.is_empty() && req.person != *person {
-                    return Err(forbidden(format!("you may only see your own rows (`person={person}`)")));
-                }
-                Ok(self.store.adoption_matrix(&MatrixRequest { person: person.clone(), ..req }).await?)
+            Principal::Member { person } if !req.person.is_empty() && req.person != *person => {
+                Err(forbidden(format!("you may only see your own rows (`person={person}`)")))
             }
             Principal::Manager { teams } => {
-                let asked = asked_teams(teams, &req.team)?;
-                if let [team] = asked.as_slice() {
-                    return Ok(self.store.adoption_matrix(&MatrixRequest { team: team.clone(), ..req }).await?);
-                }
-                // Several teams: each one's rows, added up per person (someone
-                // who moved between two of them), then scored together.
-                let mut people: BTreeMap<String, PersonRow> = BTreeMap::new();
-                let mut out = AdoptionMatrix::default();
-                for team in asked {
-                    let m = self.store.adoption_matrix(&MatrixRequest { team, ..req.clone() }).await?;
-                    for row in m.people {
-                        match people.get_mut(&row.person) {
-                            None => {
-                                people.insert(row.person.clone(), row);
-                            }
-                            Some(r) => {
-                                r.sessions += row.sessions;
-                                for (practice, n) in row.practices {
-                                    *r.practices.entry(practice).or_default() += n;
-                                }
-                                r.team = r.team.clone().max(row.team);
-                            }
-                        }
-                    }
-                    out.practice_ids = m.practice_ids;
-                    out.catalog_version = m.catalog_version;
-                }
-                out.people = people.into_values().collect();
-                accrete_aggregator::rollup::score_rows(&mut out.people);
-                Ok(out)
+                asked_teams(teams, &req.team)?;
+                Ok(self.store.adoption_matrix(&req, &self.access()).await?)
             }
+            _ => Ok(self.store.adoption_matrix(&req, &self.access()).await?),
         }
     }
 
     pub async fn quarterly(&self, req: QuarterlyRequest) -> Result<QuarterlyRollups, AccessError> {
         match self.who {
-            Principal::Admin => Ok(self.store.quarterly(&req).await?),
             Principal::Member { .. } => {
                 Err(forbidden("the quarterly roll-up is team and organization data: for managers and admins"))
             }
+            // Asked for one team, the roll-up has that team's rows only (no
+            // organization rows); a manager's teams come out in order.
             Principal::Manager { teams } => {
-                // Asked for one team, the roll-up has that team's rows only
-                // (no organization rows); the teams come out in order.
-                let mut out = QuarterlyRollups::default();
-                for team in asked_teams(teams, &req.team)? {
-                    out.rows.extend(self.store.quarterly(&QuarterlyRequest { team, ..req.clone() }).await?.rows);
-                }
-                Ok(out)
+                asked_teams(teams, &req.team)?;
+                Ok(self.store.quarterly(&req, &self.access()).await?)
             }
+            Principal::Admin => Ok(self.store.quarterly(&req, &self.access()).await?),
         }
     }
 
@@ -218,21 +191,17 @@ impl Scoped<'_> {
             return Err(invalid("`person` is required"));
         }
         match self.who {
-            Principal::Admin => Ok(self.store.person_sessions(&req).await?),
-            Principal::Member { person } => {
-                if req.person != *person {
-                    return Err(forbidden(format!("you may only see your own sessions (`{person}`)")));
-                }
-                Ok(self.store.person_sessions(&req).await?)
+            Principal::Member { person } if req.person != *person => {
+                Err(forbidden(format!("you may only see your own sessions (`{person}`)")))
             }
             Principal::Manager { teams } => {
-                let mut out = self.store.person_sessions(&req).await?;
-                out.sessions.retain(|s| teams.contains(&s.team));
-                if out.sessions.is_empty() && !self.in_teams(&req.person, teams).await? {
+                let out = self.store.person_sessions(&req, &self.access()).await?;
+                if out.sessions.is_empty() && !self.in_teams(&req.person).await? {
                     return Err(not_in_teams(&format!("sessions of `{}`", req.person), teams));
                 }
                 Ok(out)
             }
+            _ => Ok(self.store.person_sessions(&req, &self.access()).await?),
         }
     }
 
@@ -241,51 +210,32 @@ impl Scoped<'_> {
             return Err(invalid("a session id is required"));
         }
         match self.who {
-            Principal::Admin => Ok(self.store.session(&req).await?),
-            Principal::Member { person } => {
-                if !req.person.is_empty() && req.person != *person {
-                    return Err(forbidden(format!("you may only see your own sessions (`{person}`)")));
-                }
-                Ok(self.store.session(&SessionRequest { person: person.clone(), ..req }).await?)
+            Principal::Member { person } if !req.person.is_empty() && req.person != *person => {
+                Err(forbidden(format!("you may only see your own sessions (`{person}`)")))
             }
-            Principal::Manager { teams } => {
-                let what = format!("session `{}`", req.session_id);
-                let d = match self.store.session(&req).await {
-                    Err(StoreError::NotFound(_)) => return Err(not_in_teams(&what, teams)),
-                    r => r?,
-                };
-                if !d.summary.as_ref().is_some_and(|s| teams.contains(&s.team)) {
-                    return Err(not_in_teams(&what, teams));
-                }
-                Ok(d)
-            }
+            // Another team's session and no session at all get the same words.
+            Principal::Manager { teams } => match self.store.session(&req, &self.access()).await {
+                Err(StoreError::NotFound(_)) => Err(not_in_teams(&format!("session `{}`", req.session_id), teams)),
+                r => Ok(r?),
+            },
+            _ => Ok(self.store.session(&req, &self.access()).await?),
         }
     }
 
-    /// Whether any of a person's sessions, ever, was in one of `teams`.
-    async fn in_teams(&self, person: &str, teams: &[String]) -> Result<bool, AccessError> {
-        for team in teams {
-            let m = self
-                .store
-                .adoption_matrix(&MatrixRequest { person: person.into(), team: team.clone(), ..Default::default() })
-                .await?;
-            if !m.people.is_empty() {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+    /// Whether any of a person's sessions, ever, was in the caller's teams.
+    async fn in_teams(&self, person: &str) -> Result<bool, AccessError> {
+        let req = MatrixRequest { person: person.into(), ..Default::default() };
+        Ok(!self.store.adoption_matrix(&req, &self.access()).await?.people.is_empty())
     }
 }
 
-/// The teams a manager's query covers: the one asked for (if theirs), else all of theirs.
-fn asked_teams(teams: &[String], asked: &str) -> Result<Vec<String>, AccessError> {
-    if asked.is_empty() {
-        return Ok(teams.to_vec());
+/// A manager who asks for one team must manage it (the store would answer
+/// an empty matrix; the refusal says why).
+fn asked_teams(teams: &[String], asked: &str) -> Result<(), AccessError> {
+    if asked.is_empty() || teams.iter().any(|t| t == asked) {
+        return Ok(());
     }
-    if !teams.iter().any(|t| t == asked) {
-        return Err(forbidden(format!("team `{asked}` is not one of yours ({})", teams.join(", "))));
-    }
-    Ok(vec![asked.to_string()])
+    Err(forbidden(format!("team `{asked}` is not one of yours ({})", teams.join(", "))))
 }
 
 /// The same words whether the thing is another team's or does not exist.

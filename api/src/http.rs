@@ -1,9 +1,9 @@
 //! JSON over HTTP, for the dashboard, scripts and BI tools. Data routes take
 //! `Authorization: Bearer <token>` and answer through [`crate::auth`].
 
-use accrete_aggregator::StoreError;
 use accrete_common::metrics::counter;
 use accrete_common::proto::{MatrixRequest, PersonSessionsRequest, QuarterlyRequest, SessionRequest};
+use accrete_store::StoreError;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequestParts, MatchedPath, Path, Query, Request, State};
 use axum::http::request::Parts;
@@ -79,8 +79,8 @@ impl From<StoreError> for ApiError {
         let code = match e {
             StoreError::InvalidArgument(_) => StatusCode::BAD_REQUEST,
             StoreError::NotFound(_) => StatusCode::NOT_FOUND,
-            StoreError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            StoreError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            StoreError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            StoreError::Internal { .. } | StoreError::Io { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         };
         ApiError(code, e.to_string())
     }

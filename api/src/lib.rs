@@ -9,8 +9,8 @@ mod http;
 
 use std::sync::Arc;
 
-use accrete_aggregator::{QueryStore, StoreError};
 use accrete_common::proto::Status;
+use accrete_store::{QueryStore, StoreError};
 use tokio::net::TcpListener;
 
 pub use auth::{AccessError, Auth, Principal};
@@ -78,7 +78,7 @@ pub fn grpc_status(e: StoreError) -> tonic::Status {
     match e {
         StoreError::InvalidArgument(m) => tonic::Status::invalid_argument(m),
         StoreError::NotFound(m) => tonic::Status::not_found(m),
-        StoreError::Unavailable(m) => tonic::Status::unavailable(m),
-        StoreError::Internal(m) => tonic::Status::internal(m),
+        e @ StoreError::Unavailable { .. } => tonic::Status::unavailable(e.to_string()),
+        e @ (StoreError::Internal { .. } | StoreError::Io { .. }) => tonic::Status::internal(e.to_string()),
     }
 }

@@ -10,140 +10,11 @@
 
 use accrete_common::catalog::{BEFORE_SUFFIX, Catalog, UNLESS_SUFFIX};
 
-pub fn schema(db: &str) -> Vec<String> {
-    vec![
-        format!("CREATE DATABASE IF NOT EXISTS {db}"),
-        // One row per event; a redelivered event replaces itself.
-        format!(
-            "CREATE TABLE IF NOT EXISTS {db}.events (
-                person String, team String, session_id String, project String, agent_id String,
-                offset UInt64, part UInt32, line UInt64, ts_ms Int64, line_type String,
-                is_sidechain UInt8, summary String, content String
-            ) ENGINE = ReplacingMergeTree() ORDER BY (person, session_id, agent_id, offset, part)"
-        ),
-        // Every mark; identical marks collapse. "First occurrence" is min(ordinal).
-        // Granules of 1,024 rows (sessions too): a team's people are spread
-        // over the whole sort order, and with 8,192-row granules nearly every
-        // granule held one of them, so a team's query read the whole table.
-        format!(
-            "CREATE TABLE IF NOT EXISTS {db}.marks (
-                person String, team String, session_id String, agent_id String, key String,
-                ordinal UInt64, line UInt64, ts_ms Int64, evidence String
-            ) ENGINE = ReplacingMergeTree() ORDER BY (person, session_id, agent_id, key, ordinal)
-              SETTINGS index_granularity = 1024"
-        ),
-        // Per-session summaries, kept by the view below: min, max, uniqExact
-        // and anyLast all give the same answer when an event comes twice.
-        format!(
-            "CREATE TABLE IF NOT EXISTS {db}.sessions (
-                person String, session_id String,
-                team AggregateFunction(anyLast, String),
-                project AggregateFunction(anyLast, String),
-                started AggregateFunction(minIf, Int64, UInt8),
-                ended AggregateFunction(maxIf, Int64, UInt8),
-                events AggregateFunction(uniqExact, String, UInt64, UInt32),
-                own AggregateFunction(max, UInt8)
-            ) ENGINE = AggregatingMergeTree() ORDER BY (person, session_id) SETTINGS index_granularity = 1024"
-        ),
-        format!(
-            "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.sessions_mv TO {db}.sessions AS
-             SELECT person, session_id,
-                    anyLastState(team) AS team, anyLastState(project) AS project,
-                    minIfState(ts_ms, ts_ms > 0 AND agent_id = '') AS started,
-                    maxIfState(ts_ms, ts_ms > 0 AND agent_id = '') AS ended,
-                    uniqExactState(agent_id, offset, part) AS events,
-                    maxState(toUInt8(agent_id = '')) AS own
-             FROM {db}.events GROUP BY person, session_id"
-        ),
-        // How many stored batches touched each person: written after the
-        // batch's events and marks, summed on merge, so it only grows.
-        format!(
-            "CREATE TABLE IF NOT EXISTS {db}.person_writes (person String, n UInt64)
-             ENGINE = SummingMergeTree() ORDER BY person"
-        ),
-        // Each person's sessions and practice counts per month and team
-        // (`m_*`: parallel arrays), recomputed whole from the tables above;
-        // `version` is the `person_writes` count it was computed after, so
-        // the newest row replaces the others and a person is stale while
-        // their count is ahead of it. Month -1 holds sessions without a start.
-        format!(
-            "CREATE TABLE IF NOT EXISTS {db}.person_rollups (
-                person String, version UInt64, catalog String,
-                m_start Array(Int64), m_team Array(String), m_sessions Array(UInt32), m_counts Array(Array(UInt32))
-            ) ENGINE = ReplacingMergeTree(version) ORDER BY person"
-        ),
-        // The same per day, one row per month and person (read only for the
-        // partial months at a query's ends), written before the roll-up of
-        // the same version; a row counts only with its person's newest
-        // roll-up of the same version that still lists its month.
-        format!(
-            "CREATE TABLE IF NOT EXISTS {db}.person_days (
-                month Int64, person String, version UInt64, catalog String,
-                d_start Array(Int64), d_team Array(String), d_sessions Array(UInt32), d_counts Array(Array(UInt32))
-            ) ENGINE = ReplacingMergeTree(version) ORDER BY (month, person)"
-        ),
-    ]
-}
+mod check;
+mod schema;
 
-/// Counts every person with sessions as touched once: run when
-/// `person_writes` is first made, on a store written before it existed.
-pub fn seed_person_writes(db: &str) -> String {
-    format!("INSERT INTO {db}.person_writes SELECT person, toUInt64(1) AS n FROM {db}.sessions GROUP BY person")
-}
-
-pub fn person_writes_exists(db: &str) -> String {
-    format!("EXISTS TABLE {db}.person_writes")
-}
-
-/// Views named for analysts (Grafana, Metabase) who query ClickHouse directly.
-/// They follow the catalog, so they are dropped and made again at every start.
-pub fn views(db: &str, catalog: &Catalog) -> Vec<String> {
-    let p = presence(catalog);
-    let ids: Vec<String> = catalog.practices.iter().map(|x| format!("'{}'", x.id)).collect();
-    let mut out: Vec<String> = ["quarterly_proficiency", "adoption_matrix", "session_summary"]
-        .iter()
-        .map(|v| format!("DROP TABLE IF EXISTS {db}.{v}"))
-        .collect();
-    out.extend([
-        format!(
-            "CREATE VIEW IF NOT EXISTS {db}.session_summary AS
-             SELECT person, session_id, team, project, started_ms, ended_ms, events, {cols} AS practices_present
-             FROM ({sessions}) AS s ANY LEFT JOIN (
-                 SELECT person, session_id, {p} FROM {db}.marks GROUP BY person, session_id
-             ) AS m USING (person, session_id)",
-            sessions = sessions_subquery(db, "1"),
-            cols = columns(catalog, "")
-        ),
-        format!(
-            "CREATE VIEW IF NOT EXISTS {db}.adoption_matrix AS
-             SELECT person, max(team) AS team, count() AS sessions,
-                    arrayJoin(arrayEnumerate([{ids}])) AS i, [{ids}][i] AS practice,
-                    sum(practices_present[i]) AS sessions_with_practice
-             FROM {db}.session_summary GROUP BY person, i",
-            ids = ids.join(", ")
-        ),
-        format!(
-            "CREATE VIEW IF NOT EXISTS {db}.quarterly_proficiency AS
-             SELECT toStartOfQuarter(toDateTime(intDiv(started_ms, 1000), 'UTC')) AS quarter, team,
-                    uniqExact(person) AS people_active, count() AS sessions,
-                    arrayJoin(arrayEnumerate([{ids}])) AS i, [{ids}][i] AS practice,
-                    uniqExactIf(person, practices_present[i] = 1) AS people_using,
-                    sum(practices_present[i]) AS sessions_with_practice
-             FROM {db}.session_summary WHERE started_ms > 0 GROUP BY quarter, team, i",
-            ids = ids.join(", ")
-        ),
-    ]);
-    out
-}
-
-/// Merged per-session summaries (every column), for the analysts' view.
-fn sessions_subquery(db: &str, having: &str) -> String {
-    format!(
-        "SELECT person, session_id, anyLastMerge(team) AS team, anyLastMerge(project) AS project,
-                minIfMerge(started) AS started_ms, maxIfMerge(ended) AS ended_ms, uniqExactMerge(events) AS events
-         FROM {db}.sessions GROUP BY person, session_id HAVING maxMerge(own) = 1 AND {having}"
-    )
-}
+pub use check::statements_for_check;
+pub use schema::{person_writes_exists, schema, seed_person_writes, views};
 
 /// A value a statement binds to a `?`, in the order the `?`s appear.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,7 +24,8 @@ pub enum Bind {
     /// The upper time bound (Unix ms, 0 for none).
     To,
     Person,
-    Team,
+    /// The i-th team of the statement's teams filter.
+    Team(usize),
     Session,
     Limit,
     /// The i-th of the statement's people: a team's ([`team_people`]), or
@@ -189,17 +61,27 @@ pub struct Scope {
     /// Only these people (bound as [`Bind::Member`]), this many (at least 1):
     /// a team's ([`team_people`]) or those whose roll-up is stale.
     pub people: Option<usize>,
-    /// Only sessions whose merged team is the bound [`Bind::Team`].
-    pub team: bool,
+    /// Only sessions whose merged team is one of this many bound
+    /// [`Bind::Team`]s (0: any team).
+    pub teams: usize,
     pub session: bool,
 }
 
-/// The people with a session row (merged or not) of a team: a superset of
-/// the people whose merged session has that team (a merged `anyLast` is one
-/// of its parts' values), so reading only their rows before the merge is
-/// exact; the merged team is then checked after the merge.
-pub fn team_people(db: &str) -> String {
-    format!("SELECT DISTINCT person FROM {db}.sessions WHERE finalizeAggregation(team) = ? ORDER BY person")
+/// The people with a session row (merged or not) of one of `n` teams: a
+/// superset of the people whose merged session has one of them (a merged
+/// `anyLast` is one of its parts' values), so reading only their rows before
+/// the merge is exact; the merged team is then checked after the merge.
+pub fn team_people(db: &str, n: usize) -> Stmt {
+    let (list, binds) = team_list(n);
+    let sql =
+        format!("SELECT DISTINCT person FROM {db}.sessions WHERE finalizeAggregation(team) IN {list} ORDER BY person");
+    Stmt { sql, binds }
+}
+
+/// `(?, ..)` for `n` teams (at least one) and their binds.
+fn team_list(n: usize) -> (String, Vec<Bind>) {
+    let n = n.max(1);
+    (format!("({})", vec!["?"; n].join(", ")), (0..n).map(Bind::Team).collect())
 }
 
 /// `WHERE` conditions on `sessions` or `marks` rows for a scope.
@@ -233,11 +115,12 @@ fn scoped_sessions(db: &str, scope: Scope, detail: bool, extra: &str, binds: &mu
         ""
     };
     binds.extend([Bind::From, Bind::From, Bind::To, Bind::To]);
-    let team = if scope.team {
-        binds.push(Bind::Team);
-        " AND team = ?"
+    let team = if scope.teams > 0 {
+        let (list, b) = team_list(scope.teams);
+        binds.extend(b);
+        format!(" AND team IN {list}")
     } else {
-        ""
+        String::new()
     };
     format!(
         "SELECT person, session_id, anyLastMerge(team) AS team, {cols} minIfMerge(started) AS started_ms
@@ -312,10 +195,11 @@ pub fn matrix(db: &str, catalog: &Catalog, scope: Scope) -> Stmt {
     Stmt { sql, binds }
 }
 
-/// One person's sessions, newest first (or, with `session`, the one with that id).
-pub fn person_sessions(db: &str, catalog: &Catalog, session: bool) -> Stmt {
+/// One person's sessions, newest first (or, with `session`, the one with
+/// that id), of any team or of `teams` bound teams.
+pub fn person_sessions(db: &str, catalog: &Catalog, session: bool, teams: usize) -> Stmt {
     let mut binds = Vec::new();
-    let scope = Scope { person: true, session, ..Scope::default() };
+    let scope = Scope { person: true, session, teams, ..Scope::default() };
     let s = scoped_sessions(db, scope, true, "", &mut binds);
     let m = scoped_presence(db, catalog, scope, &mut binds);
     binds.push(Bind::Limit);
@@ -460,11 +344,11 @@ fn rollup_rows(db: &str, stale: usize, days: bool, binds: &mut Vec<Bind>) -> Str
 }
 
 /// [`matrix`] from the roll-ups (for day-aligned bounds), leaving out the
-/// first `stale` members; with `team`, only that team's entries.
-pub fn rollup_matrix(db: &str, stale: usize, days: bool, team: bool) -> Stmt {
+/// first `stale` members; with `teams`, only the entries of that many bound teams.
+pub fn rollup_matrix(db: &str, stale: usize, days: bool, teams: usize) -> Stmt {
     rollup_grouped(
         db,
-        (stale, days, team),
+        (stale, days, teams),
         "person, max(t) AS team, sum(s) AS sessions, sumForEach(c) AS counts",
         None,
         "person",
@@ -472,10 +356,10 @@ pub fn rollup_matrix(db: &str, stale: usize, days: bool, team: bool) -> Stmt {
 }
 
 /// [`person_quarters`] from the roll-ups, like [`rollup_matrix`].
-pub fn rollup_quarters(db: &str, stale: usize, days: bool, team: bool) -> Stmt {
+pub fn rollup_quarters(db: &str, stale: usize, days: bool, teams: usize) -> Stmt {
     rollup_grouped(
         db,
-        (stale, days, team),
+        (stale, days, teams),
         "toString(toStartOfQuarter(toDateTime(intDiv(bucket, 1000), 'UTC'))) AS quarter, person,
                 max(t) AS team, sum(s) AS sessions, sumForEach(c) AS counts",
         Some("bucket >= 0"),
@@ -484,20 +368,21 @@ pub fn rollup_quarters(db: &str, stale: usize, days: bool, team: bool) -> Stmt {
 }
 
 /// `select` over the roll-up entries ([`rollup_rows`]) that meet `cond`
-/// (and, with `team`, are that team's), grouped and ordered by `group`.
+/// (and, with `teams`, are of one of the bound teams), grouped and ordered by `group`.
 fn rollup_grouped(
     db: &str,
-    (stale, days, team): (usize, bool, bool),
+    (stale, days, teams): (usize, bool, usize),
     select: &str,
     cond: Option<&str>,
     group: &str,
 ) -> Stmt {
     let mut binds = Vec::new();
     let rows = rollup_rows(db, stale, days, &mut binds);
-    let mut conds: Vec<&str> = cond.into_iter().collect();
-    if team {
-        binds.push(Bind::Team);
-        conds.push("t = ?");
+    let mut conds: Vec<String> = cond.into_iter().map(String::from).collect();
+    if teams > 0 {
+        let (list, b) = team_list(teams);
+        binds.extend(b);
+        conds.push(format!("t IN {list}"));
     }
     let filter = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
     let sql = format!("SELECT {select} FROM ({rows}){filter} GROUP BY {group} ORDER BY {group}");
@@ -509,94 +394,6 @@ fn rollup_grouped(
 /// roll-up stale.
 pub fn catalog_fingerprint(catalog: &Catalog) -> String {
     format!("{}:{:016x}", catalog.version, accrete_common::fnv1a(presence(catalog).as_bytes()))
-}
-
-/// Every statement of this module with sample values in place of `?`, and
-/// sample rows shaped like the client's inserts: what the dialect check runs
-/// on a current ClickHouse (chdb) and what the integration tests run on 18.16.
-pub fn statements_for_check(db: &str, catalog: &Catalog) -> Vec<String> {
-    fn fill(sql: &str, values: &[&str]) -> String {
-        let parts: Vec<&str> = sql.split('?').collect();
-        assert_eq!(parts.len() - 1, values.len(), "binds of:\n{sql}");
-        let mut out = parts[0].to_string();
-        for (v, p) in values.iter().zip(&parts[1..]) {
-            out.push_str(v);
-            out.push_str(p);
-        }
-        out
-    }
-    // Sample values: no time bounds, or bounds that hold the sample session.
-    let bind = |st: Stmt, bounded: bool, limit: &str| -> String {
-        let values: Vec<&str> = st
-            .binds
-            .iter()
-            .map(|b| match (b, bounded) {
-                (Bind::From, false) | (Bind::To, false) => "0",
-                (Bind::From, true) => "1",
-                (Bind::To, true) => "4102444800000",
-                (Bind::Person, _) => "'dev1'",
-                (Bind::Team, _) => "'eng'",
-                (Bind::Session, _) => "'s1'",
-                (Bind::Limit, _) => limit,
-                (Bind::Member(_), _) => "'dev1'",
-                (Bind::Catalog, _) => "'fp'",
-                (Bind::MonthsFrom, false) | (Bind::DaysFrom, false) => "-4611686018427387904",
-                (Bind::MonthsTo, false) | (Bind::DaysTo, false) => "4611686018427387904",
-                (Bind::MonthsFrom, true) => "1767225600000",
-                (Bind::MonthsTo, true) => "1769904000000",
-                (Bind::DaysFrom, true) => "1766966400000",
-                (Bind::DaysTo, true) => "1770076800000",
-                (Bind::Edge(0), _) => "1764547200000",
-                (Bind::Edge(_), _) => "1769904000000",
-            })
-            .collect();
-        fill(&st.sql, &values)
-    };
-    let mut out = schema(db);
-    out.extend(views(db, catalog));
-    out.push(format!(
-        "INSERT INTO {db}.events VALUES ('dev1', 'eng', 's1', 'p1', '', 10, 0, 1, 1769271651451, 'user', 0, 'prompt', ''), \
-         ('dev1', 'eng', 's1', 'p1', '', 20, 0, 2, 1769271652451, 'assistant', 0, 'ExitPlanMode', ''), \
-         ('dev1', 'eng', 's1', 'p1', '', 30, 0, 3, 1769271653451, 'assistant', 0, 'Edit', '')"
-    ));
-    out.push(format!(
-        "INSERT INTO {db}.marks VALUES ('dev1', 'eng', 's1', '', 'plan_mode', 20481, 2, 1769271652451, 'tool_use ExitPlanMode'), \
-         ('dev1', 'eng', 's1', '', 'plan_mode.before', 30721, 3, 1769271653451, 'tool_use Edit')"
-    ));
-    let counts = format!("[{}]", vec!["1"; catalog.practices.len()].join(", "));
-    out.push(format!(
-        "INSERT INTO {db}.person_rollups VALUES ('dev1', 1, 'fp', [-1, 1767225600000, 1769904000000], ['eng', 'eng', 'eng'], \
-         [1, 2, 1], [{counts}, {counts}, {counts}]), ('dev2', 1, 'fp', [1767225600000], ['eng'], [2], [{counts}])"
-    ));
-    out.push(format!(
-        "INSERT INTO {db}.person_days VALUES (1769904000000, 'dev1', 1, 'fp', [1769990400000], ['eng'], [1], [{counts}]), \
-         (1769904000000, 'dev2', 1, 'fp', [1769990400000], ['eng'], [1], [{counts}])"
-    ));
-    out.push(format!("INSERT INTO {db}.person_writes VALUES ('dev1', 1), ('dev2', 1)"));
-    out.push(fill(&seed_person_writes(db), &[]));
-    out.push(person_writes_exists(db));
-    for (person, people) in [(false, None), (true, None), (false, Some(1)), (true, Some(1))] {
-        let scope = Scope { person, people, team: people.is_some(), session: false };
-        out.push(bind(matrix(db, catalog, scope), person, ""));
-    }
-    out.push(fill(&stale_people(db), &["'fp'", "10"]));
-    out.push(bind(person_facts(db, catalog, 2), false, ""));
-    for (stale, days, team) in [(0, false, false), (1, true, true), (2, false, true), (0, true, false)] {
-        out.push(bind(rollup_matrix(db, stale, days, team), days, ""));
-        out.push(bind(rollup_quarters(db, stale, days, team), !days, ""));
-    }
-    out.push(bind(person_sessions(db, catalog, false), true, "100"));
-    out.push(bind(person_sessions(db, catalog, true), false, "1"));
-    out.push(fill(&session_people(db), &["'s1'"]));
-    out.push(fill(&session_marks(db), &["'dev1'", "'s1'"]));
-    out.push(fill(&session_timeline(db), &["'dev1'", "'s1'", "100"]));
-    out.push(bind(person_quarters(db, catalog, Scope::default()), false, ""));
-    out.push(bind(person_quarters(db, catalog, Scope { people: Some(1), team: true, ..Scope::default() }), true, ""));
-    out.push(fill(&team_people(db), &["'eng'"]));
-    for v in ["session_summary", "adoption_matrix", "quarterly_proficiency"] {
-        out.push(format!("SELECT * FROM {db}.{v}"));
-    }
-    out
 }
 
 #[cfg(test)]
@@ -611,12 +408,12 @@ mod tests {
             .chain(views("accrete", &c))
             .chain(
                 [
-                    matrix("accrete", &c, Scope { person: true, people: Some(2), team: true, session: false }),
-                    person_sessions("accrete", &c, true),
-                    person_quarters("accrete", &c, Scope { people: Some(3), team: true, ..Scope::default() }),
+                    matrix("accrete", &c, Scope { person: true, people: Some(2), teams: 2, session: false }),
+                    person_sessions("accrete", &c, true, 1),
+                    person_quarters("accrete", &c, Scope { people: Some(3), teams: 1, ..Scope::default() }),
                     person_facts("accrete", &c, 2),
-                    rollup_matrix("accrete", 2, true, true),
-                    rollup_quarters("accrete", 0, true, false),
+                    rollup_matrix("accrete", 2, true, 3),
+                    rollup_quarters("accrete", 0, true, 0),
                 ]
                 .map(|s| s.sql),
             )
@@ -634,11 +431,12 @@ mod tests {
     #[test]
     fn every_placeholder_has_a_bind() {
         let c = Catalog::builtin();
-        let scope = Scope { person: true, people: Some(3), team: true, session: false };
-        let mut all = vec![matrix("a", &c, scope), person_sessions("a", &c, true), person_facts("a", &c, 4)];
+        let scope = Scope { person: true, people: Some(3), teams: 2, session: false };
+        let mut all = vec![matrix("a", &c, scope), person_sessions("a", &c, true, 2), person_facts("a", &c, 4)];
         all.push(person_quarters("a", &c, scope));
-        for (stale, days, team) in [(0, false, false), (2, true, true), (1, false, true), (0, true, false)] {
-            all.extend([rollup_matrix("a", stale, days, team), rollup_quarters("a", stale, days, team)]);
+        all.push(team_people("a", 3));
+        for (stale, days, teams) in [(0, false, 0), (2, true, 2), (1, false, 1), (0, true, 0)] {
+            all.extend([rollup_matrix("a", stale, days, teams), rollup_quarters("a", stale, days, teams)]);
         }
         for st in all {
             assert_eq!(st.sql.matches('?').count(), st.binds.len(), "{}", st.sql);

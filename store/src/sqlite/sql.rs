@@ -97,10 +97,13 @@ pub const RECOUNT_SESSION_EVENTS: &str = "
 UPDATE sessions SET events = (SELECT count(*) FROM events e WHERE e.person = ?1 AND e.session_id = ?2)
 WHERE person = ?1 AND session_id = ?2";
 
-/// Bounds are optional: `?n IS NULL OR ...` keeps one statement for every filter.
+/// Bounds are optional: `?n IS NULL OR ...` keeps one statement for every
+/// filter. `?4` is the teams in scope as a JSON array (a manager's, or the
+/// one asked for), read with `json_each`, so the statement stays one for any
+/// number of them.
 const SESSION_FILTER: &str = "
     (?1 IS NULL OR s.started_ms >= ?1) AND (?2 IS NULL OR s.started_ms < ?2) AND (?3 IS NULL OR s.person = ?3)
-    AND (?4 IS NULL OR s.team = ?4)";
+    AND (?4 IS NULL OR s.team IN (SELECT value FROM json_each(?4)))";
 
 /// First day of the quarter a session started in, `YYYY-MM-DD` (UTC).
 const QUARTER: &str = "strftime('%Y-', s.started_ms / 1000, 'unixepoch')
@@ -146,7 +149,9 @@ pub fn quarter_practices() -> String {
 pub const FIND_SESSION: &str = "
 SELECT s.session_id, s.person, s.team, s.project, coalesce(s.started_ms, 0), coalesce(s.ended_ms, 0), s.events,
        (SELECT group_concat(practice, ',') FROM session_practices sp WHERE sp.person = s.person AND sp.session_id = s.session_id)
-FROM sessions s WHERE s.session_id = ?1 AND (?2 IS NULL OR s.person = ?2) ORDER BY s.person LIMIT 2";
+FROM sessions s WHERE s.session_id = ?1 AND (?2 IS NULL OR s.person = ?2)
+    AND (?3 IS NULL OR s.team IN (SELECT value FROM json_each(?3)))
+ORDER BY s.person LIMIT 2";
 
 pub const SESSION_TIMELINE: &str = "
 SELECT agent_id, line, ts_ms, line_type, is_sidechain, summary, coalesce(content, '')

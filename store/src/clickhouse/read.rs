@@ -1,0 +1,241 @@
+//! Reads: the matrix, a person's sessions, one session's drill-down and the
+//! quarters, each filtered by the caller's [`Filter`] before the per-session
+//! merge where the sorting key allows.
+
+use accrete_common::catalog::Catalog;
+use accrete_common::proto::{
+    AdoptionMatrix, Catalog as CatalogMsg, MatrixRequest, PersonSessions, PersonSessionsRequest, SessionDetail,
+    SessionRequest, SessionSummary, TimelineEvent,
+};
+use async_trait::async_trait;
+use clickhouse::Row;
+use serde::Deserialize;
+
+use super::plan::{Rows, Values, bind};
+use super::{ClickHouseStore, sql};
+use crate::rollup::{MarkRow, PersonQuarter, empty_row, score_rows, session_detail};
+use crate::{Access, Filter, MAX_SESSIONS, MAX_TIMELINE, QueryStore, StoreError, catalog_message, time_bounds};
+
+#[derive(Row, Deserialize)]
+struct MatrixRow {
+    person: String,
+    team: String,
+    sessions: u64,
+    counts: Vec<u64>,
+}
+
+#[derive(Row, Deserialize)]
+struct SessionRow {
+    session_id: String,
+    person: String,
+    team: String,
+    project: String,
+    started_ms: i64,
+    ended_ms: i64,
+    events: u64,
+    present: Vec<u8>,
+}
+
+#[derive(Row, Deserialize)]
+struct MarkFetch {
+    key: String,
+    agent_id: String,
+    ordinal: u64,
+    line: u64,
+    ts_ms: i64,
+    evidence: String,
+}
+
+#[derive(Row, Deserialize)]
+struct TimelineRow {
+    agent_id: String,
+    line: u64,
+    ts_ms: i64,
+    line_type: String,
+    is_sidechain: u8,
+    summary: String,
+    content: String,
+}
+
+#[derive(Row, Deserialize)]
+struct QuarterRow {
+    quarter: String,
+    person: String,
+    team: String,
+    sessions: u64,
+    counts: Vec<u64>,
+}
+
+impl ClickHouseStore {
+    fn present_ids(&self, present: &[u8]) -> Vec<String> {
+        self.catalog
+            .practices
+            .iter()
+            .zip(present.iter().chain(std::iter::repeat(&0)))
+            .filter(|(_, p)| **p > 0)
+            .map(|(p, _)| p.id.clone())
+            .collect()
+    }
+
+    fn summary(&self, r: SessionRow) -> SessionSummary {
+        SessionSummary {
+            practices: self.present_ids(&r.present),
+            session_id: r.session_id,
+            person: r.person,
+            team: r.team,
+            project: r.project,
+            started_ms: r.started_ms,
+            ended_ms: r.ended_ms,
+            events: r.events,
+        }
+    }
+
+    async fn sessions(
+        &self,
+        from: Option<i64>,
+        to: Option<i64>,
+        person: &str,
+        session_id: &str,
+        teams: Option<&[String]>,
+        limit: u64,
+    ) -> Result<Vec<SessionSummary>, StoreError> {
+        if teams.is_some_and(<[String]>::is_empty) {
+            return Ok(Vec::new());
+        }
+        let teams = teams.unwrap_or_default();
+        let st = sql::person_sessions(&self.db, &self.catalog, !session_id.is_empty(), teams.len());
+        let v = Values { from, to, person, session: session_id, teams, limit, ..Values::default() };
+        let rows: Vec<SessionRow> = bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?;
+        Ok(rows.into_iter().map(|r| self.summary(r)).collect())
+    }
+}
+
+#[async_trait]
+impl QueryStore for ClickHouseStore {
+    async fn adoption_matrix(&self, req: &MatrixRequest, access: &Access) -> Result<AdoptionMatrix, StoreError> {
+        let (from, to) = time_bounds(&req.from, &req.to)?;
+        let f = Filter::new(access, &req.person, &req.team);
+        let person = f.person.as_deref().unwrap_or_default();
+        let order = |a: &MatrixRow, b: &MatrixRow| a.person.cmp(&b.person);
+        let rows: Vec<MatrixRow> = self.rows(Rows::Matrix, (from, to), person, f.teams.as_deref(), order).await?;
+        let mut people: Vec<_> = rows
+            .into_iter()
+            .map(|r| {
+                let mut row = empty_row(&self.catalog, &r.person, &r.team);
+                row.sessions = r.sessions;
+                for (p, n) in self.catalog.practices.iter().zip(r.counts) {
+                    row.practices.insert(p.id.clone(), n);
+                }
+                row
+            })
+            .collect();
+        score_rows(&mut people);
+        Ok(AdoptionMatrix {
+            people,
+            practice_ids: self.catalog.practice_ids(),
+            catalog_version: self.catalog.version.clone(),
+        })
+    }
+
+    async fn person_sessions(
+        &self,
+        req: &PersonSessionsRequest,
+        access: &Access,
+    ) -> Result<PersonSessions, StoreError> {
+        let (from, to) = time_bounds(&req.from, &req.to)?;
+        let f = Filter::new(access, &req.person, "");
+        let teams = if f.person.as_deref() == Some(req.person.as_str()) { f.teams.as_deref() } else { Some(&[][..]) };
+        let sessions = self.sessions(from, to, &req.person, "", teams, MAX_SESSIONS as u64).await?;
+        Ok(PersonSessions { person: req.person.clone(), sessions })
+    }
+
+    async fn session(&self, req: &SessionRequest, access: &Access) -> Result<SessionDetail, StoreError> {
+        let f = Filter::new(access, &req.person, "");
+        let person = if f.person.is_none() {
+            let people: Vec<String> =
+                self.client.query(&sql::session_people(&self.db)).bind(&req.session_id).fetch_all().await?;
+            match people.as_slice() {
+                [] => return Err(StoreError::NotFound(format!("no session `{}`", req.session_id))),
+                [one] => one.clone(),
+                _ => {
+                    return Err(StoreError::InvalidArgument(format!(
+                        "several people have a session `{}`: add ?person=",
+                        req.session_id
+                    )));
+                }
+            }
+        } else {
+            f.person.clone().unwrap_or_default()
+        };
+        let summary = self
+            .sessions(None, None, &person, &req.session_id, f.teams.as_deref(), 1)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::NotFound(format!("no session `{}`", req.session_id)))?;
+        let marks: Vec<MarkFetch> =
+            self.client.query(&sql::session_marks(&self.db)).bind(&person).bind(&req.session_id).fetch_all().await?;
+        let marks: Vec<MarkRow> = marks
+            .into_iter()
+            .map(|m| MarkRow {
+                key: m.key,
+                agent_id: m.agent_id,
+                ordinal: m.ordinal,
+                line: m.line,
+                timestamp_ms: m.ts_ms,
+                evidence: m.evidence,
+            })
+            .collect();
+        let rows: Vec<TimelineRow> = self
+            .client
+            .query(&sql::session_timeline(&self.db))
+            .bind(&person)
+            .bind(&req.session_id)
+            .bind(MAX_TIMELINE)
+            .fetch_all()
+            .await?;
+        let timeline = rows
+            .into_iter()
+            .map(|r| TimelineEvent {
+                practices: Vec::new(),
+                agent_id: r.agent_id,
+                line: r.line,
+                timestamp_ms: r.ts_ms,
+                line_type: r.line_type,
+                is_sidechain: r.is_sidechain != 0,
+                summary: r.summary,
+                content: r.content,
+            })
+            .collect();
+        Ok(session_detail(&self.catalog, summary, &marks, timeline))
+    }
+
+    async fn person_quarters(
+        &self,
+        from: Option<i64>,
+        to: Option<i64>,
+        team: Option<&str>,
+    ) -> Result<Vec<PersonQuarter>, StoreError> {
+        let teams: Option<Vec<String>> = team.map(|t| vec![t.to_string()]);
+        let order = |a: &QuarterRow, b: &QuarterRow| (&a.quarter, &a.person).cmp(&(&b.quarter, &b.person));
+        let rows: Vec<QuarterRow> = self.rows(Rows::Quarters, (from, to), "", teams.as_deref(), order).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| PersonQuarter {
+                quarter: r.quarter,
+                person: r.person,
+                team: r.team,
+                sessions: r.sessions,
+                practice_sessions: r.counts,
+            })
+            .collect())
+    }
+
+    fn catalog(&self) -> CatalogMsg {
+        catalog_message(&self.catalog)
+    }
+
+    fn catalog_ref(&self) -> &Catalog {
+        &self.catalog
+    }
+}

@@ -1,0 +1,140 @@
+//! The tables, their materialized view, and the analysts' views.
+
+use accrete_common::catalog::Catalog;
+
+use super::{columns, presence};
+
+pub fn schema(db: &str) -> Vec<String> {
+    vec![
+        format!("CREATE DATABASE IF NOT EXISTS {db}"),
+        // One row per event; a redelivered event replaces itself.
+        format!(
+            "CREATE TABLE IF NOT EXISTS {db}.events (
+                person String, team String, session_id String, project String, agent_id String,
+                offset UInt64, part UInt32, line UInt64, ts_ms Int64, line_type String,
+                is_sidechain UInt8, summary String, content String
+            ) ENGINE = ReplacingMergeTree() ORDER BY (person, session_id, agent_id, offset, part)"
+        ),
+        // Every mark; identical marks collapse. "First occurrence" is min(ordinal).
+        // Granules of 1,024 rows (sessions too): a team's people are spread
+        // over the whole sort order, and with 8,192-row granules nearly every
+        // granule held one of them, so a team's query read the whole table.
+        format!(
+            "CREATE TABLE IF NOT EXISTS {db}.marks (
+                person String, team String, session_id String, agent_id String, key String,
+                ordinal UInt64, line UInt64, ts_ms Int64, evidence String
+            ) ENGINE = ReplacingMergeTree() ORDER BY (person, session_id, agent_id, key, ordinal)
+              SETTINGS index_granularity = 1024"
+        ),
+        // Per-session summaries, kept by the view below: min, max, uniqExact
+        // and anyLast all give the same answer when an event comes twice.
+        format!(
+            "CREATE TABLE IF NOT EXISTS {db}.sessions (
+                person String, session_id String,
+                team AggregateFunction(anyLast, String),
+                project AggregateFunction(anyLast, String),
+                started AggregateFunction(minIf, Int64, UInt8),
+                ended AggregateFunction(maxIf, Int64, UInt8),
+                events AggregateFunction(uniqExact, String, UInt64, UInt32),
+                own AggregateFunction(max, UInt8)
+            ) ENGINE = AggregatingMergeTree() ORDER BY (person, session_id) SETTINGS index_granularity = 1024"
+        ),
+        format!(
+            "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.sessions_mv TO {db}.sessions AS
+             SELECT person, session_id,
+                    anyLastState(team) AS team, anyLastState(project) AS project,
+                    minIfState(ts_ms, ts_ms > 0 AND agent_id = '') AS started,
+                    maxIfState(ts_ms, ts_ms > 0 AND agent_id = '') AS ended,
+                    uniqExactState(agent_id, offset, part) AS events,
+                    maxState(toUInt8(agent_id = '')) AS own
+             FROM {db}.events GROUP BY person, session_id"
+        ),
+        // How many stored batches touched each person: written after the
+        // batch's events and marks, summed on merge, so it only grows.
+        format!(
+            "CREATE TABLE IF NOT EXISTS {db}.person_writes (person String, n UInt64)
+             ENGINE = SummingMergeTree() ORDER BY person"
+        ),
+        // Each person's sessions and practice counts per month and team
+        // (`m_*`: parallel arrays), recomputed whole from the tables above;
+        // `version` is the `person_writes` count it was computed after, so
+        // the newest row replaces the others and a person is stale while
+        // their count is ahead of it. Month -1 holds sessions without a start.
+        format!(
+            "CREATE TABLE IF NOT EXISTS {db}.person_rollups (
+                person String, version UInt64, catalog String,
+                m_start Array(Int64), m_team Array(String), m_sessions Array(UInt32), m_counts Array(Array(UInt32))
+            ) ENGINE = ReplacingMergeTree(version) ORDER BY person"
+        ),
+        // The same per day, one row per month and person (read only for the
+        // partial months at a query's ends), written before the roll-up of
+        // the same version; a row counts only with its person's newest
+        // roll-up of the same version that still lists its month.
+        format!(
+            "CREATE TABLE IF NOT EXISTS {db}.person_days (
+                month Int64, person String, version UInt64, catalog String,
+                d_start Array(Int64), d_team Array(String), d_sessions Array(UInt32), d_counts Array(Array(UInt32))
+            ) ENGINE = ReplacingMergeTree(version) ORDER BY (month, person)"
+        ),
+    ]
+}
+
+/// Counts every person with sessions as touched once: run when
+/// `person_writes` is first made, on a store written before it existed.
+pub fn seed_person_writes(db: &str) -> String {
+    format!("INSERT INTO {db}.person_writes SELECT person, toUInt64(1) AS n FROM {db}.sessions GROUP BY person")
+}
+
+pub fn person_writes_exists(db: &str) -> String {
+    format!("EXISTS TABLE {db}.person_writes")
+}
+
+/// Views named for analysts (Grafana, Metabase) who query ClickHouse directly.
+/// They follow the catalog, so they are dropped and made again at every start.
+pub fn views(db: &str, catalog: &Catalog) -> Vec<String> {
+    let p = presence(catalog);
+    let ids: Vec<String> = catalog.practices.iter().map(|x| format!("'{}'", x.id)).collect();
+    let mut out: Vec<String> = ["quarterly_proficiency", "adoption_matrix", "session_summary"]
+        .iter()
+        .map(|v| format!("DROP TABLE IF EXISTS {db}.{v}"))
+        .collect();
+    out.extend([
+        format!(
+            "CREATE VIEW IF NOT EXISTS {db}.session_summary AS
+             SELECT person, session_id, team, project, started_ms, ended_ms, events, {cols} AS practices_present
+             FROM ({sessions}) AS s ANY LEFT JOIN (
+                 SELECT person, session_id, {p} FROM {db}.marks GROUP BY person, session_id
+             ) AS m USING (person, session_id)",
+            sessions = sessions_subquery(db, "1"),
+            cols = columns(catalog, "")
+        ),
+        format!(
+            "CREATE VIEW IF NOT EXISTS {db}.adoption_matrix AS
+             SELECT person, max(team) AS team, count() AS sessions,
+                    arrayJoin(arrayEnumerate([{ids}])) AS i, [{ids}][i] AS practice,
+                    sum(practices_present[i]) AS sessions_with_practice
+             FROM {db}.session_summary GROUP BY person, i",
+            ids = ids.join(", ")
+        ),
+        format!(
+            "CREATE VIEW IF NOT EXISTS {db}.quarterly_proficiency AS
+             SELECT toStartOfQuarter(toDateTime(intDiv(started_ms, 1000), 'UTC')) AS quarter, team,
+                    uniqExact(person) AS people_active, count() AS sessions,
+                    arrayJoin(arrayEnumerate([{ids}])) AS i, [{ids}][i] AS practice,
+                    uniqExactIf(person, practices_present[i] = 1) AS people_using,
+                    sum(practices_present[i]) AS sessions_with_practice
+             FROM {db}.session_summary WHERE started_ms > 0 GROUP BY quarter, team, i",
+            ids = ids.join(", ")
+        ),
+    ]);
+    out
+}
+
+/// Merged per-session summaries (every column), for the analysts' view.
+fn sessions_subquery(db: &str, having: &str) -> String {
+    format!(
+        "SELECT person, session_id, anyLastMerge(team) AS team, anyLastMerge(project) AS project,
+                minIfMerge(started) AS started_ms, maxIfMerge(ended) AS ended_ms, uniqExactMerge(events) AS events
+         FROM {db}.sessions GROUP BY person, session_id HAVING maxMerge(own) = 1 AND {having}"
+    )
+}

@@ -1,0 +1,126 @@
+//! The storage and query layer. The aggregator writes through
+//! [`RollupStore`], the query API reads through [`QueryStore`], and the
+//! embedded mode also resumes from [`CheckpointStore`]. SQLite (embedded) and
+//! ClickHouse (distributed) implement them, so both modes run the same
+//! stages; neither backend imports the other: what they share (the
+//! practice-presence rule, the drill-down, the scores) is in [`rollup`].
+
+pub mod access;
+pub mod clickhouse;
+mod error;
+pub mod rollup;
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use accrete_common::catalog::Catalog;
+use accrete_common::pipeline::{Checkpoint, Classified, FileCheckpoint};
+use accrete_common::proto::{
+    AdoptionMatrix, Catalog as CatalogMsg, MatrixRequest, PersonSessions, PersonSessionsRequest, Practice,
+    QuarterlyRequest, QuarterlyRollups, SessionDetail, SessionRequest,
+};
+use async_trait::async_trait;
+
+pub use access::{Access, Filter};
+pub use clickhouse::ClickHouseStore;
+pub use error::{Source, StoreError};
+pub use rollup::PersonQuarter;
+pub use sqlite::SqliteStore;
+
+/// The most sessions one listing returns, and timeline events one drill-down returns.
+pub const MAX_SESSIONS: i64 = 5_000;
+pub const MAX_TIMELINE: i64 = 50_000;
+
+/// Where roll-ups are written.
+#[async_trait]
+pub trait RollupStore: Send + Sync {
+    /// Applies one classified batch (and, where the store keeps them, its
+    /// checkpoint) atomically. Applying the same batch twice leaves the store
+    /// as applying it once.
+    async fn apply(&self, batch: Arc<Classified>, checkpoint: &Checkpoint) -> Result<(), StoreError>;
+}
+
+/// A store that keeps the collector's read positions with its data (the
+/// embedded one): where the collector resumes after a restart. Distributed
+/// collectors keep their own, so ClickHouse does not implement this.
+#[async_trait]
+pub trait CheckpointStore: Send + Sync {
+    async fn checkpoints(&self) -> Result<Vec<FileCheckpoint>, StoreError>;
+}
+
+/// What the query API asks. Every read takes the caller's [`Access`]: the
+/// store filters by it (a manager's teams, a member's own rows), so nothing
+/// outside it is read, merged or scored.
+#[async_trait]
+pub trait QueryStore: Send + Sync {
+    async fn adoption_matrix(&self, req: &MatrixRequest, access: &Access) -> Result<AdoptionMatrix, StoreError>;
+    async fn person_sessions(&self, req: &PersonSessionsRequest, access: &Access)
+    -> Result<PersonSessions, StoreError>;
+    /// `NotFound` when the session does not exist or is outside `access`
+    /// (the same answer, so a scope does not reveal what is beyond it).
+    async fn session(&self, req: &SessionRequest, access: &Access) -> Result<SessionDetail, StoreError>;
+    /// Sessions and practice counts per quarter and person (sessions with a
+    /// start time only), of one team or, with `None`, everyone.
+    async fn person_quarters(
+        &self,
+        from: Option<i64>,
+        to: Option<i64>,
+        team: Option<&str>,
+    ) -> Result<Vec<PersonQuarter>, StoreError>;
+    fn catalog(&self) -> CatalogMsg;
+    fn catalog_ref(&self) -> &Catalog;
+
+    /// Quarterly proficiency per team and, for an unscoped query of no one
+    /// team, for the whole organization. A scoped query gets its teams' rows,
+    /// each team's people counted in it.
+    async fn quarterly(&self, req: &QuarterlyRequest, access: &Access) -> Result<QuarterlyRollups, StoreError> {
+        let (from, to) = time_bounds(&req.from, &req.to)?;
+        let Some(teams) = Filter::new(access, "", &req.team).teams else {
+            let rows = self.person_quarters(from, to, None).await?;
+            return Ok(rollup::quarterly(self.catalog_ref(), &rows, ""));
+        };
+        let mut out = QuarterlyRollups::default();
+        for team in teams {
+            let rows = self.person_quarters(from, to, Some(&team)).await?;
+            out.rows.extend(rollup::quarterly(self.catalog_ref(), &rows, &team).rows);
+        }
+        Ok(out)
+    }
+}
+
+/// Parses the API's optional time bounds (`YYYY-MM-DD` or RFC 3339).
+pub fn time_bounds(from: &str, to: &str) -> Result<(Option<i64>, Option<i64>), StoreError> {
+    let parse = |name: &str, v: &str| -> Result<Option<i64>, StoreError> {
+        if v.is_empty() {
+            return Ok(None);
+        }
+        accrete_common::time::parse_rfc3339_ms(v).map(Some).ok_or_else(|| {
+            StoreError::InvalidArgument(format!("`{name}` must be YYYY-MM-DD or an RFC 3339 time, not `{v}`"))
+        })
+    };
+    let (f, t) = (parse("from", from)?, parse("to", to)?);
+    if let (Some(f), Some(t)) = (f, t)
+        && f > t
+    {
+        return Err(StoreError::InvalidArgument("`from` is after `to`".into()));
+    }
+    Ok((f, t))
+}
+
+/// The catalog as the API serves it.
+pub fn catalog_message(c: &Catalog) -> CatalogMsg {
+    CatalogMsg {
+        version: c.version.clone(),
+        practices: c
+            .practices
+            .iter()
+            .map(|p| Practice {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                description: p.description.clone(),
+                rule: p.rule_text(),
+                group: p.group.as_str().into(),
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,183 @@
+//! Reads: the matrix, a person's sessions, one session's drill-down and the
+//! quarters, each filtered by the caller's [`Filter`] in SQL.
+
+use std::collections::BTreeMap;
+
+use accrete_common::catalog::Catalog;
+use accrete_common::proto::{
+    AdoptionMatrix, Catalog as CatalogMsg, MatrixRequest, PersonSessions, PersonSessionsRequest, SessionDetail,
+    SessionRequest, SessionSummary, TimelineEvent,
+};
+use async_trait::async_trait;
+use rusqlite::params;
+
+use super::{SqliteStore, session_marks, sql};
+use crate::rollup::{PersonQuarter, empty_row, score_rows, session_detail};
+use crate::{Access, Filter, MAX_SESSIONS, MAX_TIMELINE, QueryStore, StoreError, catalog_message, time_bounds};
+
+fn summary_row(r: &rusqlite::Row) -> rusqlite::Result<SessionSummary> {
+    let practices: Option<String> = r.get(7)?;
+    Ok(SessionSummary {
+        session_id: r.get(0)?,
+        person: r.get(1)?,
+        team: r.get(2)?,
+        project: r.get(3)?,
+        started_ms: r.get(4)?,
+        ended_ms: r.get(5)?,
+        events: r.get::<_, i64>(6)? as u64,
+        practices: practices.map(|p| p.split(',').map(str::to_owned).collect()).unwrap_or_default(),
+    })
+}
+
+#[async_trait]
+impl QueryStore for SqliteStore {
+    async fn adoption_matrix(&self, req: &MatrixRequest, access: &Access) -> Result<AdoptionMatrix, StoreError> {
+        let (from, to) = time_bounds(&req.from, &req.to)?;
+        let f = Filter::new(access, &req.person, &req.team);
+        let (person, teams) = (f.person.clone(), f.teams_json());
+        let catalog = self.catalog.clone();
+        Self::with(&self.reader, move |c| {
+            let mut rows = BTreeMap::new();
+            let mut st = c.prepare_cached(&sql::matrix_sessions())?;
+            let mut q = st.query(params![from, to, person, teams])?;
+            while let Some(r) = q.next()? {
+                let (p, team): (String, String) = (r.get(0)?, r.get(1)?);
+                let mut row = empty_row(&catalog, &p, &team);
+                row.sessions = r.get::<_, i64>(2)? as u64;
+                rows.insert(p, row);
+            }
+            let mut st = c.prepare_cached(&sql::matrix_practices())?;
+            let mut q = st.query(params![from, to, person, teams])?;
+            while let Some(r) = q.next()? {
+                let (p, practice): (String, String) = (r.get(0)?, r.get(1)?);
+                if let Some(row) = rows.get_mut(&p)
+                    && let Some(n) = row.practices.get_mut(&practice)
+                {
+                    *n = r.get::<_, i64>(2)? as u64;
+                }
+            }
+            let mut people: Vec<_> = rows.into_values().collect();
+            score_rows(&mut people);
+            Ok(AdoptionMatrix {
+                people,
+                practice_ids: catalog.practice_ids(),
+                catalog_version: catalog.version.clone(),
+            })
+        })
+        .await
+    }
+
+    async fn person_sessions(
+        &self,
+        req: &PersonSessionsRequest,
+        access: &Access,
+    ) -> Result<PersonSessions, StoreError> {
+        let (from, to) = time_bounds(&req.from, &req.to)?;
+        let person = req.person.clone();
+        let f = Filter::new(access, &req.person, "");
+        if f.is_empty() {
+            return Ok(PersonSessions { person, sessions: Vec::new() });
+        }
+        let teams = f.teams_json();
+        Self::with(&self.reader, move |c| {
+            let mut st = c.prepare_cached(&sql::person_sessions())?;
+            let sessions = st
+                .query_map(params![from, to, person, teams, MAX_SESSIONS], summary_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(PersonSessions { person, sessions })
+        })
+        .await
+    }
+
+    async fn session(&self, req: &SessionRequest, access: &Access) -> Result<SessionDetail, StoreError> {
+        let f = Filter::new(access, &req.person, "");
+        let (id, person, teams) = (req.session_id.clone(), f.person.clone(), f.teams_json());
+        let catalog = self.catalog.clone();
+        Self::with(&self.reader, move |c| {
+            let mut st = c.prepare_cached(sql::FIND_SESSION)?;
+            let found = st.query_map(params![id, person, teams], summary_row)?.collect::<Result<Vec<_>, _>>()?;
+            let summary = match found.as_slice() {
+                [] => return Err(StoreError::NotFound(format!("no session `{id}`"))),
+                [one] => one.clone(),
+                _ => {
+                    return Err(StoreError::InvalidArgument(format!(
+                        "several people have a session `{id}`: add ?person="
+                    )));
+                }
+            };
+            let mut sel = c.prepare_cached(sql::SELECT_SESSION_MARKS)?;
+            let marks = session_marks(&mut sel, &summary.person, &id)?;
+            let mut st = c.prepare_cached(sql::SESSION_TIMELINE)?;
+            let timeline = st
+                .query_map(params![summary.person, id, MAX_TIMELINE], |r| {
+                    Ok(TimelineEvent {
+                        agent_id: r.get(0)?,
+                        line: r.get::<_, i64>(1)? as u64,
+                        timestamp_ms: r.get(2)?,
+                        line_type: r.get(3)?,
+                        is_sidechain: r.get(4)?,
+                        summary: r.get(5)?,
+                        practices: Vec::new(),
+                        content: r.get(6)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(session_detail(&catalog, summary, &marks, timeline))
+        })
+        .await
+    }
+
+    async fn person_quarters(
+        &self,
+        from: Option<i64>,
+        to: Option<i64>,
+        team: Option<&str>,
+    ) -> Result<Vec<PersonQuarter>, StoreError> {
+        let teams = team.map(|t| serde_json::json!([t]).to_string());
+        let catalog = self.catalog.clone();
+        Self::with(&self.reader, move |c| quarters(c, &catalog, from, to, teams)).await
+    }
+
+    fn catalog(&self) -> CatalogMsg {
+        catalog_message(&self.catalog)
+    }
+
+    fn catalog_ref(&self) -> &Catalog {
+        &self.catalog
+    }
+}
+
+fn quarters(
+    c: &mut rusqlite::Connection,
+    catalog: &Catalog,
+    from: Option<i64>,
+    to: Option<i64>,
+    teams: Option<String>,
+) -> Result<Vec<PersonQuarter>, StoreError> {
+    let mut rows: BTreeMap<(String, String), PersonQuarter> = BTreeMap::new();
+    let mut st = c.prepare_cached(&sql::quarter_sessions())?;
+    let mut q = st.query(params![from, to, None::<String>, teams])?;
+    while let Some(r) = q.next()? {
+        let (quarter, person): (String, String) = (r.get(0)?, r.get(1)?);
+        rows.insert(
+            (quarter.clone(), person.clone()),
+            PersonQuarter {
+                quarter,
+                person,
+                team: r.get(2)?,
+                sessions: r.get::<_, i64>(3)? as u64,
+                practice_sessions: vec![0; catalog.practices.len()],
+            },
+        );
+    }
+    let mut st = c.prepare_cached(&sql::quarter_practices())?;
+    let mut q = st.query(params![from, to, None::<String>, teams])?;
+    while let Some(r) = q.next()? {
+        let key: (String, String) = (r.get(0)?, r.get(1)?);
+        let practice: String = r.get(2)?;
+        if let (Some(row), Some(i)) = (rows.get_mut(&key), catalog.practices.iter().position(|p| p.id == practice)) {
+            row.practice_sessions[i] = r.get::<_, i64>(3)? as u64;
+        }
+    }
+    Ok(rows.into_values().collect())
+}
