@@ -29,6 +29,12 @@ fn summary_row(r: &rusqlite::Row) -> rusqlite::Result<SessionSummary> {
     })
 }
 
+/// A summary's practices in catalog order, as ClickHouse lists them
+/// (`group_concat` gives them in key order).
+fn in_catalog_order(catalog: &Catalog, s: &mut SessionSummary) {
+    s.practices.sort_by_key(|p| catalog.practices.iter().position(|c| c.id == *p).unwrap_or(usize::MAX));
+}
+
 #[async_trait]
 impl QueryStore for SqliteStore {
     async fn adoption_matrix(&self, req: &MatrixRequest, access: &Access) -> Result<AdoptionMatrix, StoreError> {
@@ -79,11 +85,13 @@ impl QueryStore for SqliteStore {
             return Ok(PersonSessions { person, sessions: Vec::new() });
         }
         let teams = f.teams_json();
+        let catalog = self.catalog.clone();
         Self::with(&self.reader, move |c| {
             let mut st = c.prepare_cached(&sql::person_sessions())?;
-            let sessions = st
+            let mut sessions = st
                 .query_map(params![from, to, person, teams, MAX_SESSIONS], summary_row)?
                 .collect::<Result<Vec<_>, _>>()?;
+            sessions.iter_mut().for_each(|s| in_catalog_order(&catalog, s));
             Ok(PersonSessions { person, sessions })
         })
         .await
@@ -98,7 +106,11 @@ impl QueryStore for SqliteStore {
             let found = st.query_map(params![id, person, teams], summary_row)?.collect::<Result<Vec<_>, _>>()?;
             let summary = match found.as_slice() {
                 [] => return Err(StoreError::NotFound(format!("no session `{id}`"))),
-                [one] => one.clone(),
+                [one] => {
+                    let mut one = one.clone();
+                    in_catalog_order(&catalog, &mut one);
+                    one
+                }
                 _ => {
                     return Err(StoreError::InvalidArgument(format!(
                         "several people have a session `{id}`: add ?person="
