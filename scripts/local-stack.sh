@@ -8,7 +8,8 @@
 #   scripts/local-stack.sh status   # the same lines, and which processes run
 #   scripts/local-stack.sh down [--wipe]
 #   scripts/local-stack.sh stop-role NAME | start-role NAME
-#       NAME: gateway classify-1 classify-2 aggregate api, or kafka / clickhouse (the servers)
+#       NAME: gateway classify-1 classify-2 aggregate api (aggregate-2 with two
+#       aggregators), or kafka / clickhouse (the servers)
 #
 # Then collect into it:
 #   accrete collect --gateway "$gateway" --token "$token" --source dev1=$HOME/.claude
@@ -19,7 +20,10 @@
 # ACCRETE_API_PORT (17430), ACCRETE_ADMIN_PORT (17450: the roles' admin
 # ports /healthz /readyz /metrics, one each from there on, in the order of
 # `roles`), ACCRETE_OTLP_ENDPOINT (empty: no trace export), ACCRETE_TOKEN,
-# ACCRETE_BIN (default: a release build of this checkout).
+# ACCRETE_BIN (default: a release build of this checkout), ACCRETE_AGGREGATORS
+# (1, or 2 for a second aggregator replica in the same consumer group),
+# ACCRETE_MARKS_PARTITIONS (4; another count than the events topic's puts a
+# session's events and marks on partitions of different replicas).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -37,6 +41,11 @@ token=${ACCRETE_TOKEN:-local-stack-token-0123456789}
 procs="$ACCRETE_STACK_DIR/procs"
 config="$ACCRETE_STACK_DIR/accrete.toml"
 roles=(gateway classify-1 classify-2 aggregate api)
+case "${ACCRETE_AGGREGATORS:-1}" in
+  1) ;;
+  2) roles+=(aggregate-2) ;;
+  *) echo "local-stack: ACCRETE_AGGREGATORS must be 1 or 2" >&2; exit 2 ;;
+esac
 
 say() { echo "local-stack: $*" >&2; }
 
@@ -86,7 +95,14 @@ role_admin_port() {
   return 1
 }
 
-alive() { [ -f "$procs/$1.pid" ] && kill -0 "$(cat "$procs/$1.pid")" 2>/dev/null; }
+# Running, and not a zombie: a role killed with SIGKILL whose parent (not
+# this script, which has exited) has not reaped it yet is dead.
+alive() {
+  [ -f "$procs/$1.pid" ] || return 1
+  local pid; pid=$(cat "$procs/$1.pid")
+  kill -0 "$pid" 2>/dev/null || return 1
+  [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != "Z" ]
+}
 
 start_role() {
   local name=$1 bin
@@ -135,7 +151,7 @@ case "${1:-}" in
     "$here/stack/clickhouse.sh" install
     "$here/stack/kafka.sh" start
     "$here/stack/clickhouse.sh" start
-    "$here/stack/kafka.sh" topics accrete.events.v1:4 accrete.marks.v1:4
+    "$here/stack/kafka.sh" topics accrete.events.v1:4 "accrete.marks.v1:${ACCRETE_MARKS_PARTITIONS:-4}"
     write_config
     binary >"$procs/bin"
     for r in "${roles[@]}"; do start_role "$r"; done
