@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # API benchmark: a synthetic year of a 10,000-person organization loaded into
 # a scratch ClickHouse by `accrete gen-org` (the aggregator's own write path),
-# `accrete api` on it, then per query a few warm-up requests and a bounded
+# `accrete api` on it (or, with STORE=sqlite, the embedded store that
+# `accrete up` serves), then per query a few warm-up requests and a bounded
 # number of timed ones over one kept-alive loopback connection (curl's
 # time_total: the whole request, well under 1 ms of it curl's own).
 # Prints the machine and its load, the rows loaded, and per query count,
 # p50, p99 and max in ms (target: p99 <= 300 ms).
 #
 #   bench/api.sh [PEOPLE] [DAYS]          # default 10000 365
+#   STORE=sqlite bench/api.sh 1000 365    # the embedded store (SQLite)
 #
 # Env: BENCH_DIR (/tmp/accrete-bench), REQUESTS (100), WARMUP (5),
 # MAX_SECONDS per query (60), BENCH_PORT (7492), CLICKHOUSE_HTTP_PORT (18223),
-# CLICKHOUSE_TCP_PORT (19200), RELOAD=1 to load the data again.
-# The loaded ClickHouse data is kept in $BENCH_DIR/api-stack between runs.
+# CLICKHOUSE_TCP_PORT (19200), RELOAD=1 to load the data again, STORE
+# (clickhouse or sqlite). The loaded data is kept in $BENCH_DIR/api-stack
+# (ClickHouse) or $BENCH_DIR/sqlite-PEOPLE-DAYS between runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 people=${1:-10000}
@@ -22,6 +25,8 @@ warmup=${WARMUP:-5}
 max_s=${MAX_SECONDS:-60}
 work=${BENCH_DIR:-/tmp/accrete-bench}
 port=${BENCH_PORT:-7492}
+store=${STORE:-clickhouse}
+case "$store" in clickhouse | sqlite) ;; *) echo "STORE must be clickhouse or sqlite" >&2; exit 2 ;; esac
 export CLICKHOUSE_HTTP_PORT=${CLICKHOUSE_HTTP_PORT:-18223}
 export CLICKHOUSE_TCP_PORT=${CLICKHOUSE_TCP_PORT:-19200}
 export ACCRETE_STACK_DIR="$work/api-stack"
@@ -37,9 +42,38 @@ mkdir -p "$work"
 api_pid=""
 cleanup() {
   if [ -n "$api_pid" ]; then kill "$api_pid" 2>/dev/null || true; wait "$api_pid" 2>/dev/null || true; fi
-  scripts/stack/clickhouse.sh stop >/dev/null 2>&1 || true
+  [ "$store" = sqlite ] || scripts/stack/clickhouse.sh stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
+gen=(gen-org --people "$people" --days "$days" --teams 40 --sessions-per-day 1.5 --seed 1 --start 2025-01-01)
+
+wait_api() {
+  for _ in $(seq 1 300); do
+    curl -sf "$api/healthz" >/dev/null 2>&1 && return 0
+    kill -0 "$api_pid" 2>/dev/null || { cat "$work/api-bench.log" >&2; exit 1; }
+    sleep 0.1
+  done
+}
+
+if [ "$store" = sqlite ]; then
+  data="$work/sqlite-$people-$days"
+  if [ ! -f "$data/loaded" ] || [ "${RELOAD:-0}" = 1 ]; then
+    rm -rf "$data"
+    "$bin" "${gen[@]}" --store sqlite --data-dir "$data" 2>&1 | grep -v 'so far' | tee "$work/gen-org-sqlite.log"
+    touch "$data/loaded"
+  else
+    echo "data: loaded earlier ($(grep -o 'accrete gen-org: .*' "$work/gen-org-sqlite.log" 2>/dev/null || echo "see $data"))"
+  fi
+  echo "store: sqlite $data/accrete.db ($(du -h "$data/accrete.db" | cut -f1))"
+  # `accrete up` serves the embedded store; its one source is an empty folder.
+  mkdir -p "$work/empty-source"
+  "$bin" up --data-dir "$data" --listen "127.0.0.1:$port" --source "bench=$work/empty-source" \
+    >"$work/api-bench.out" 2>"$work/api-bench.log" &
+  api_pid=$!
+  wait_api
+fi
+
+if [ "$store" = clickhouse ]; then
 scripts/stack/clickhouse.sh start 2>/dev/null
 echo "clickhouse: $(curl -sf "$ch/?query=SELECT%20version()") at $ch"
 
@@ -57,8 +91,7 @@ marker="$ACCRETE_STACK_DIR/loaded-$people-$days"
 if [ ! -f "$marker" ] || [ "${RELOAD:-0}" = 1 ]; then
   rm -f "$ACCRETE_STACK_DIR"/loaded-*
   curl -sf "$ch/" --data-binary "DROP DATABASE IF EXISTS accrete_bench" >/dev/null
-  "$bin" --config "$cfg" gen-org --store clickhouse --people "$people" --days "$days" --teams 40 \
-    --sessions-per-day 1.5 --seed 1 --start 2025-01-01 2>&1 | grep -v 'so far' | tee "$ACCRETE_STACK_DIR/gen-org.log"
+  "$bin" --config "$cfg" "${gen[@]}" --store clickhouse 2>&1 | grep -v 'so far' | tee "$ACCRETE_STACK_DIR/gen-org.log"
   touch "$marker"
 else
   echo "data: loaded earlier ($(grep -o 'accrete gen-org: .*' "$ACCRETE_STACK_DIR/gen-org.log" 2>/dev/null || echo "see $marker"))"
@@ -73,11 +106,8 @@ curl -sf "$ch/" --data-binary "SELECT table, sum(rows), count(), formatReadableS
 
 "$bin" --config "$cfg" api >"$work/api-bench.out" 2>"$work/api-bench.log" &
 api_pid=$!
-for _ in $(seq 1 300); do
-  curl -sf "$api/healthz" >/dev/null 2>&1 && break
-  kill -0 "$api_pid" 2>/dev/null || { cat "$work/api-bench.log" >&2; exit 1; }
-  sleep 0.1
-done
+wait_api
+fi
 
 person=person00042
 team=team07

@@ -63,6 +63,23 @@ fn metabase_templates_expand_with_and_without_optional_clauses() {
     );
 }
 
+/// Whether a query reads only the roll-up views (`daily_rollup` and the two
+/// over it), never the raw tables or the per-session view: what keeps a
+/// dashboard fast on a whole organization.
+fn reads_rollups_only(sql: &str) -> bool {
+    let views = ["accrete.daily_rollup", "accrete.adoption_matrix", "accrete.quarterly_proficiency"];
+    let mut rest = sql;
+    while let Some(i) = rest.find("accrete.") {
+        let name: String =
+            rest[i..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.').collect();
+        if !views.contains(&name.as_str()) {
+            return false;
+        }
+        rest = &rest[i + name.len()..];
+    }
+    true
+}
+
 fn provisioned_datasource() -> serde_norway::Value {
     let path = bi::root().join("deploy/grafana/provisioning/datasources/clickhouse.yml");
     let y: serde_norway::Value = serde_norway::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -107,7 +124,7 @@ fn dashboards_are_provisioned_and_their_queries_stay_in_the_shared_dialect() {
                     d.file,
                     v.name
                 );
-                assert!(q.contains("accrete."), "{}: variable {}: {q}", d.file, v.name);
+                assert!(q.contains("accrete.") && reads_rollups_only(q), "{}: variable {}: {q}", d.file, v.name);
             }
         }
         for p in d.json["panels"].as_array().unwrap() {
@@ -123,6 +140,7 @@ fn dashboards_are_provisioned_and_their_queries_stay_in_the_shared_dialect() {
                 let want = if p.kind == "timeseries" { 0 } else { 1 };
                 assert_eq!(*format, want, "{} / {}: format {format} for a {} panel", d.file, p.title, p.kind);
                 assert!(sql.contains("FROM accrete."), "{} / {}: reads Accrete's views:\n{sql}", d.file, p.title);
+                assert!(reads_rollups_only(sql), "{} / {}: reads the roll-up views only:\n{sql}", d.file, p.title);
                 if p.kind == "timeseries" {
                     assert!(
                         sql.contains(" AS time") && sql.contains("ORDER BY time"),
@@ -137,6 +155,9 @@ fn dashboards_are_provisioned_and_their_queries_stay_in_the_shared_dialect() {
     let md = std::fs::read_to_string(bi::bi_doc()).unwrap();
     let questions = bi::metabase_questions(&md);
     assert!(questions.len() >= 6, "docs/bi.md documents the Metabase questions: {}", questions.len());
+    for q in questions.iter().filter(|q| q.name != "A person's sessions") {
+        assert!(reads_rollups_only(&q.sql), "Metabase / {}: reads the roll-up views only:\n{}", q.name, q.sql);
+    }
     let values: BTreeMap<String, String> =
         [("team", "eng"), ("person", "dev1")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let grafana =
@@ -193,7 +214,64 @@ fn chdb_setup() -> Vec<String> {
         "INSERT INTO accrete.marks VALUES {}",
         sessions.iter().map(|(p, t, s, ts, k)| mk(p, t, s, k, *ts + 1000)).collect::<Vec<_>>().join(", ")
     ));
+    setup.extend(rollups_of(&sessions));
     setup
+}
+
+/// The roll-ups compaction would write for the sample sessions (and s1,
+/// plan mode, from clickhouse-sql's rows), computed by the store's own
+/// `rollups::compute`, at a version above the sample roll-ups'.
+fn rollups_of(sessions: &[(&str, &str, &str, i64, &str)]) -> Vec<String> {
+    use accrete_store::clickhouse::{rollups, sql};
+    let catalog = accrete_common::catalog::Catalog::builtin();
+    let fp = sql::catalog_fingerprint(&catalog);
+    let present = |key: &str| -> Vec<u8> { catalog.practices.iter().map(|p| u8::from(p.id == key)).collect() };
+    let mut facts = vec![rollups::Fact {
+        person: "dev1".into(),
+        team: "eng".into(),
+        started_ms: 1_769_271_651_451,
+        present: present("plan_mode"),
+    }];
+    for (p, t, _, ts, key) in sessions {
+        facts.push(rollups::Fact {
+            person: p.to_string(),
+            team: t.to_string(),
+            started_ms: *ts,
+            present: present(key),
+        });
+    }
+    let versions = [("dev1".to_string(), 2), ("dev2".to_string(), 2)].into_iter().collect();
+    let arr = |v: &[String]| format!("[{}]", v.join(", "));
+    let level = |l: &rollups::Level| {
+        let q: Vec<String> = l.team.iter().map(|t| format!("'{t}'")).collect();
+        let counts: Vec<String> =
+            l.counts.iter().map(|c| arr(&c.iter().map(u32::to_string).collect::<Vec<_>>())).collect();
+        format!(
+            "{}, {}, {}, {}",
+            arr(&l.start.iter().map(i64::to_string).collect::<Vec<_>>()),
+            arr(&q),
+            arr(&l.sessions.iter().map(u32::to_string).collect::<Vec<_>>()),
+            arr(&counts)
+        )
+    };
+    let mut out = Vec::new();
+    for r in rollups::compute(&facts, &versions, catalog.practices.len()) {
+        for (month, d) in &r.days {
+            out.push(format!(
+                "INSERT INTO accrete.person_days VALUES ({month}, '{}', {}, '{fp}', {})",
+                r.person,
+                r.version,
+                level(d)
+            ));
+        }
+        out.push(format!(
+            "INSERT INTO accrete.person_rollups VALUES ('{}', {}, '{fp}', {})",
+            r.person,
+            r.version,
+            level(&r.months)
+        ));
+    }
+    out
 }
 
 const CHDB_RUNNER: &str = r#"

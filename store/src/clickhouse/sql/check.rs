@@ -18,6 +18,8 @@ pub fn statements_for_check(db: &str, catalog: &Catalog) -> Vec<String> {
         }
         out
     }
+    // The sample roll-ups are this catalog's, so the views over them have rows.
+    let fp = format!("'{}'", catalog_fingerprint(catalog).replace('\\', "\\\\").replace('\'', "\\'"));
     // Sample values: no time bounds, or bounds that hold the sample session.
     let bind = |st: Stmt, bounded: bool, limit: &str| -> String {
         let values: Vec<&str> = st
@@ -32,7 +34,7 @@ pub fn statements_for_check(db: &str, catalog: &Catalog) -> Vec<String> {
                 (Bind::Session, _) => "'s1'",
                 (Bind::Limit, _) => limit,
                 (Bind::Member(_), _) => "'dev1'",
-                (Bind::Catalog, _) => "'fp'",
+                (Bind::Catalog, _) => fp.as_str(),
                 (Bind::MonthsFrom, false) | (Bind::DaysFrom, false) => "-4611686018427387904",
                 (Bind::MonthsTo, false) | (Bind::DaysTo, false) => "4611686018427387904",
                 (Bind::MonthsFrom, true) => "1767225600000",
@@ -58,12 +60,12 @@ pub fn statements_for_check(db: &str, catalog: &Catalog) -> Vec<String> {
     ));
     let counts = format!("[{}]", vec!["1"; catalog.practices.len()].join(", "));
     out.push(format!(
-        "INSERT INTO {db}.person_rollups VALUES ('dev1', 1, 'fp', [-1, 1767225600000, 1769904000000], ['eng', 'eng', 'eng'], \
-         [1, 2, 1], [{counts}, {counts}, {counts}]), ('dev2', 1, 'fp', [1767225600000], ['eng'], [2], [{counts}])"
+        "INSERT INTO {db}.person_rollups VALUES ('dev1', 1, {fp}, [-1, 1767225600000, 1769904000000], ['eng', 'eng', 'eng'], \
+         [1, 2, 1], [{counts}, {counts}, {counts}]), ('dev2', 1, {fp}, [1767225600000], ['eng'], [2], [{counts}])"
     ));
     out.push(format!(
-        "INSERT INTO {db}.person_days VALUES (1769904000000, 'dev1', 1, 'fp', [1769990400000], ['eng'], [1], [{counts}]), \
-         (1769904000000, 'dev2', 1, 'fp', [1769990400000], ['eng'], [1], [{counts}])"
+        "INSERT INTO {db}.person_days VALUES (1769904000000, 'dev1', 1, {fp}, [1769990400000], ['eng'], [1], [{counts}]), \
+         (1769904000000, 'dev2', 1, {fp}, [1769990400000], ['eng'], [1], [{counts}])"
     ));
     out.push(format!("INSERT INTO {db}.person_writes VALUES ('dev1', 1), ('dev2', 1)"));
     out.push(fill(&seed_person_writes(db), &[]));
@@ -72,7 +74,7 @@ pub fn statements_for_check(db: &str, catalog: &Catalog) -> Vec<String> {
         let scope = Scope { person, people, teams: people.map_or(0, |_| 2), session: false };
         out.push(bind(matrix(db, catalog, scope), person, ""));
     }
-    out.push(fill(&stale_people(db), &["'fp'", "10"]));
+    out.push(fill(&stale_people(db), &[fp.as_str(), "10"]));
     out.push(bind(person_facts(db, catalog, 2), false, ""));
     for (stale, days, teams) in [(0, false, 0), (1, true, 1), (2, false, 2), (0, true, 0)] {
         out.push(bind(rollup_matrix(db, stale, days, teams), days, ""));
@@ -86,7 +88,7 @@ pub fn statements_for_check(db: &str, catalog: &Catalog) -> Vec<String> {
     out.push(bind(person_quarters(db, catalog, Scope::default()), false, ""));
     out.push(bind(person_quarters(db, catalog, Scope { people: Some(1), teams: 1, ..Scope::default() }), true, ""));
     out.push(bind(team_people(db, 2), false, ""));
-    for v in ["session_summary", "adoption_matrix", "quarterly_proficiency"] {
+    for v in ["session_summary", "daily_rollup", "adoption_matrix", "quarterly_proficiency"] {
         out.push(format!("SELECT * FROM {db}.{v}"));
     }
     out

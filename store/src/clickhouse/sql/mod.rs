@@ -300,7 +300,10 @@ fn month_entries(db: &str, stale: usize, binds: &mut Vec<Bind>) -> String {
 /// bounds in the partial months at their ends (`Bind::Edge`): each
 /// person-month's row of the version of the person's newest roll-up (two
 /// aggregators may both have written it: `LIMIT 1 BY`), if that roll-up
-/// still lists the month.
+/// still lists the month. `ALL INNER JOIN`: a person's several rows (two
+/// months, older versions) each meet the one roll-up row of the person; with
+/// `ANY`, current releases join only one left row per right key (18.16
+/// joined every one), which dropped days.
 fn day_entries(db: &str, stale: usize, binds: &mut Vec<Bind>) -> String {
     let mut cols = Vec::new();
     for (x, name) in ARRAYS {
@@ -314,7 +317,7 @@ fn day_entries(db: &str, stale: usize, binds: &mut Vec<Bind>) -> String {
         "SELECT person, {cols} FROM (
              SELECT month, person, version, d_start, d_team, d_sessions, d_counts FROM {db}.person_days
              WHERE month IN (?, ?) AND catalog = ?{left_not_in} LIMIT 1 BY month, person, version
-         ) AS d ANY INNER JOIN (
+         ) AS d ALL INNER JOIN (
              SELECT person, version AS rv, m_start AS rm FROM {db}.person_rollups FINAL WHERE catalog = ?{right_not_in}
          ) AS r USING (person) WHERE version = rv AND has(rm, month)",
         cols = cols.join(", ")

@@ -91,10 +91,16 @@ pub fn person_writes_exists(db: &str) -> String {
 
 /// Views named for analysts (Grafana, Metabase) who query ClickHouse directly.
 /// They follow the catalog, so they are dropped and made again at every start.
+/// `session_summary` is the drill-down (one row per session, from the raw
+/// tables); the dashboards' and questions' numbers come from `daily_rollup`
+/// and the two views over it, which read the per-person roll-ups (a person's
+/// newest, computed with this catalog), so a year of a whole organization
+/// is summed from days, not merged from every session's state.
 pub fn views(db: &str, catalog: &Catalog) -> Vec<String> {
     let p = presence(catalog);
     let ids: Vec<String> = catalog.practices.iter().map(|x| format!("'{}'", x.id)).collect();
-    let mut out: Vec<String> = ["quarterly_proficiency", "adoption_matrix", "session_summary"]
+    let fp = super::catalog_fingerprint(catalog).replace('\\', "\\\\").replace('\'', "\\'");
+    let mut out: Vec<String> = ["quarterly_proficiency", "adoption_matrix", "daily_rollup", "session_summary"]
         .iter()
         .map(|v| format!("DROP TABLE IF EXISTS {db}.{v}"))
         .collect();
@@ -108,22 +114,38 @@ pub fn views(db: &str, catalog: &Catalog) -> Vec<String> {
             sessions = sessions_subquery(db, "1"),
             cols = columns(catalog, "")
         ),
+        // One row per person, UTC day and team: the day entries of each
+        // person-month of the person's newest roll-up (see `day_entries`,
+        // and why the join is `ALL`).
+        format!(
+            "CREATE VIEW IF NOT EXISTS {db}.daily_rollup AS
+             SELECT person, day_ms, toDate(toDateTime(intDiv(day_ms, 1000), 'UTC')) AS day, team, sessions,
+                    practice_sessions
+             FROM (
+                 SELECT person, d_start, d_team, d_sessions, d_counts FROM (
+                     SELECT month, person, version, d_start, d_team, d_sessions, d_counts FROM {db}.person_days
+                     WHERE catalog = '{fp}' LIMIT 1 BY month, person, version
+                 ) AS d ALL INNER JOIN (
+                     SELECT person, version AS rv, m_start AS rm FROM {db}.person_rollups FINAL WHERE catalog = '{fp}'
+                 ) AS r USING (person) WHERE version = rv AND has(rm, month)
+             ) AS x ARRAY JOIN d_start AS day_ms, d_team AS team, d_sessions AS sessions, d_counts AS practice_sessions"
+        ),
         format!(
             "CREATE VIEW IF NOT EXISTS {db}.adoption_matrix AS
-             SELECT person, max(team) AS team, count() AS sessions,
+             SELECT person, max(team) AS team, sum(sessions) AS sessions,
                     arrayJoin(arrayEnumerate([{ids}])) AS i, [{ids}][i] AS practice,
-                    sum(practices_present[i]) AS sessions_with_practice
-             FROM {db}.session_summary GROUP BY person, i",
+                    sum(practice_sessions[i]) AS sessions_with_practice
+             FROM {db}.daily_rollup GROUP BY person, i",
             ids = ids.join(", ")
         ),
         format!(
             "CREATE VIEW IF NOT EXISTS {db}.quarterly_proficiency AS
-             SELECT toStartOfQuarter(toDateTime(intDiv(started_ms, 1000), 'UTC')) AS quarter, team,
-                    uniqExact(person) AS people_active, count() AS sessions,
+             SELECT toStartOfQuarter(day) AS quarter, team,
+                    uniqExact(person) AS people_active, sum(sessions) AS sessions,
                     arrayJoin(arrayEnumerate([{ids}])) AS i, [{ids}][i] AS practice,
-                    uniqExactIf(person, practices_present[i] = 1) AS people_using,
-                    sum(practices_present[i]) AS sessions_with_practice
-             FROM {db}.session_summary WHERE started_ms > 0 GROUP BY quarter, team, i",
+                    uniqExactIf(person, practice_sessions[i] > 0) AS people_using,
+                    sum(practice_sessions[i]) AS sessions_with_practice
+             FROM {db}.daily_rollup GROUP BY quarter, team, i",
             ids = ids.join(", ")
         ),
     ]);
