@@ -8,6 +8,8 @@
 
 #[path = "support/bi.rs"]
 mod bi;
+#[path = "support/rollup_rows.rs"]
+mod rollup_rows;
 mod support;
 
 use std::collections::BTreeMap;
@@ -241,37 +243,7 @@ fn rollups_of(sessions: &[(&str, &str, &str, i64, &str)]) -> Vec<String> {
         });
     }
     let versions = [("dev1".to_string(), 2), ("dev2".to_string(), 2)].into_iter().collect();
-    let arr = |v: &[String]| format!("[{}]", v.join(", "));
-    let level = |l: &rollups::Level| {
-        let q: Vec<String> = l.team.iter().map(|t| format!("'{t}'")).collect();
-        let counts: Vec<String> =
-            l.counts.iter().map(|c| arr(&c.iter().map(u32::to_string).collect::<Vec<_>>())).collect();
-        format!(
-            "{}, {}, {}, {}",
-            arr(&l.start.iter().map(i64::to_string).collect::<Vec<_>>()),
-            arr(&q),
-            arr(&l.sessions.iter().map(u32::to_string).collect::<Vec<_>>()),
-            arr(&counts)
-        )
-    };
-    let mut out = Vec::new();
-    for r in rollups::compute(&facts, &versions, catalog.practices.len()) {
-        for (month, d) in &r.days {
-            out.push(format!(
-                "INSERT INTO accrete.person_days VALUES ({month}, '{}', {}, '{fp}', {})",
-                r.person,
-                r.version,
-                level(d)
-            ));
-        }
-        out.push(format!(
-            "INSERT INTO accrete.person_rollups VALUES ('{}', {}, '{fp}', {})",
-            r.person,
-            r.version,
-            level(&r.months)
-        ));
-    }
-    out
+    rollup_rows::rollup_inserts("accrete", &fp, &rollups::compute(&facts, &versions, catalog.practices.len()))
 }
 
 const CHDB_RUNNER: &str = r#"

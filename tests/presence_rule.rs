@@ -6,7 +6,13 @@
 //! exactly what the Rust rule answered: every session's practices, the
 //! matrix over every month and week the corpus spans (and bounds that are
 //! not midnights), the quarters, and the analysts' `session_summary` view.
+//! Then the roll-ups compaction makes from those sessions (`person_facts`,
+//! `rollups::compute`) answer the same matrices and quarters from the
+//! roll-up tables, on this current release (`tests/rollups.rs` does it on
+//! 18.16).
 
+#[path = "support/rollup_rows.rs"]
+mod rollup_rows;
 mod support;
 
 use std::collections::BTreeMap;
@@ -18,6 +24,7 @@ use std::time::Duration;
 
 use accrete_common::catalog::Catalog;
 use accrete_common::proto::{MatrixRequest, PersonSessionsRequest};
+use accrete_store::clickhouse::rollups::{self, Buckets, Fact};
 use accrete_store::clickhouse::sql::{self, Bind, Scope, Stmt};
 use accrete_store::{Access, QueryStore, SqliteStore};
 use serde_json::{Value, json};
@@ -26,17 +33,36 @@ use support::*;
 const DB: &str = "presence_check";
 const DAY: i64 = 86_400_000;
 
+/// What a statement's `?`s are filled with here.
+#[derive(Default)]
+struct Vals<'a> {
+    from: i64,
+    to: i64,
+    person: &'a str,
+    members: &'a [String],
+    catalog: &'a str,
+    buckets: Option<Buckets>,
+}
+
 /// A statement with its `?`s filled (values are numbers or quoted here, as the client would bind them).
-fn fill(st: &Stmt, from: i64, to: i64, person: &str) -> String {
+fn fill(st: &Stmt, v: &Vals) -> String {
     let parts: Vec<&str> = st.sql.split('?').collect();
     assert_eq!(parts.len() - 1, st.binds.len(), "binds of:\n{}", st.sql);
+    let b = v.buckets;
     let mut out = parts[0].to_string();
-    for (b, p) in st.binds.iter().zip(&parts[1..]) {
-        out.push_str(&match b {
-            Bind::From => from.to_string(),
-            Bind::To => to.to_string(),
-            Bind::Person => quote(person),
+    for (bind, p) in st.binds.iter().zip(&parts[1..]) {
+        out.push_str(&match bind {
+            Bind::From => v.from.to_string(),
+            Bind::To => v.to.to_string(),
+            Bind::Person => quote(v.person),
             Bind::Limit => "100000".into(),
+            Bind::Member(i) => quote(&v.members[*i]),
+            Bind::Catalog => quote(v.catalog),
+            Bind::MonthsFrom => b.unwrap().months_from.to_string(),
+            Bind::MonthsTo => b.unwrap().months_to.to_string(),
+            Bind::DaysFrom => b.unwrap().days_from.to_string(),
+            Bind::DaysTo => b.unwrap().days_to.to_string(),
+            Bind::Edge(i) => b.unwrap().edges.map_or(0, |e| e[*i]).to_string(),
             other => panic!("no value for {other:?} in this test"),
         });
         out.push_str(p);
@@ -204,18 +230,20 @@ async fn the_sql_rule_answers_what_the_rust_rule_answers() {
     let mut queries = BTreeMap::new();
     for row in &everyone.people {
         let st = sql::person_sessions(DB, &catalog, false, 0);
-        queries.insert(format!("sessions {}", row.person), fill(&st, 0, 0, &row.person));
+        queries.insert(format!("sessions {}", row.person), fill(&st, &Vals { person: &row.person, ..Vals::default() }));
     }
     let wins = windows(lo, hi);
     for (name, from, to) in &wins {
-        queries.insert(format!("matrix {name}"), fill(&sql::matrix(DB, &catalog, Scope::default()), *from, *to, ""));
-        queries.insert(
-            format!("quarters {name}"),
-            fill(&sql::person_quarters(DB, &catalog, Scope::default()), *from, *to, ""),
-        );
+        let v = Vals { from: *from, to: *to, ..Vals::default() };
+        queries.insert(format!("matrix {name}"), fill(&sql::matrix(DB, &catalog, Scope::default()), &v));
+        queries.insert(format!("quarters {name}"), fill(&sql::person_quarters(DB, &catalog, Scope::default()), &v));
     }
     queries.insert("view".into(), format!("SELECT person, session_id, practices_present FROM {DB}.session_summary"));
-    let got = chdb(&json!({ "setup": setup, "queries": queries }));
+    let people: Vec<String> = everyone.people.iter().map(|r| r.person.clone()).collect();
+    let facts = sql::person_facts(DB, &catalog, people.len());
+    queries.insert("facts".into(), fill(&facts, &Vals { members: &people, ..Vals::default() }));
+    let chdb_dir = t.path().join("chdb");
+    let got = chdb(&json!({ "setup": setup, "queries": queries, "dir": chdb_dir }));
 
     // Every session's practices.
     let mut per_practice: BTreeMap<&str, usize> = BTreeMap::new();
@@ -271,13 +299,56 @@ async fn the_sql_rule_answers_what_the_rust_rule_answers() {
             .collect();
         assert_eq!(sql_q, rust_q, "quarters, {name}");
     }
+    // The roll-ups compaction would write, read back window by window.
+    let facts: Vec<Fact> = got["facts"]
+        .iter()
+        .map(|r| Fact {
+            person: r[0].as_str().unwrap().into(),
+            team: r[1].as_str().unwrap().into(),
+            started_ms: i(&r[2]),
+            present: r[3].as_array().unwrap().iter().map(|x| u(x) as u8).collect(),
+        })
+        .collect();
+    let versions = people.iter().map(|p| (p.clone(), 1)).collect();
+    let fp = sql::catalog_fingerprint(&catalog);
+    let inserts = rollup_rows::rollup_inserts(DB, &fp, &rollups::compute(&facts, &versions, catalog.practices.len()));
+    let mut queries = BTreeMap::new();
+    for (name, from, to) in &wins {
+        let Some(b) = Buckets::for_bounds((*from != 0).then_some(*from), (*to != 0).then_some(*to)) else { continue };
+        let v = Vals { catalog: &fp, buckets: Some(b), ..Vals::default() };
+        let days = b.edges.is_some();
+        queries.insert(format!("matrix {name}"), fill(&sql::rollup_matrix(DB, 0, days, 0), &v));
+        queries.insert(format!("quarters {name}"), fill(&sql::rollup_quarters(DB, 0, days, 0), &v));
+    }
+    let rolled_windows = queries.len() / 2;
+    let rolled = chdb(&json!({ "setup": inserts, "queries": queries, "dir": chdb_dir }));
+    let matrix_rows = |rows: &Vec<Vec<Value>>| -> BTreeMap<String, (u64, Vec<u64>)> {
+        rows.iter()
+            .map(|r| (r[0].as_str().unwrap().into(), (u(&r[2]), r[3].as_array().unwrap().iter().map(u).collect())))
+            .collect()
+    };
+    let quarter_rows = |rows: &Vec<Vec<Value>>| -> Vec<(String, String, u64, Vec<u64>)> {
+        rows.iter()
+            .map(|r| {
+                let counts = r[4].as_array().unwrap().iter().map(u).collect();
+                (r[0].as_str().unwrap().into(), r[1].as_str().unwrap().into(), u(&r[3]), counts)
+            })
+            .collect()
+    };
+    for (name, _, _) in &wins {
+        let Some(rows) = rolled.get(&format!("matrix {name}")) else { continue };
+        assert_eq!(matrix_rows(rows), matrix_rows(&got[&format!("matrix {name}")]), "roll-up matrix, {name}");
+        let (a, b) = (&rolled[&format!("quarters {name}")], &got[&format!("quarters {name}")]);
+        assert_eq!(quarter_rows(a), quarter_rows(b), "roll-up quarters, {name}");
+    }
     let shown: Vec<String> = catalog
         .practices
         .iter()
         .map(|p| format!("{}={}", p.id, per_practice.get(p.id.as_str()).unwrap_or(&0)))
         .collect();
     eprintln!(
-        "presence: {} sessions ({n_events} events, {n_marks} marks), {} windows, SQL = Rust; sessions per practice: {}",
+        "presence: {} sessions ({n_events} events, {n_marks} marks), {} windows ({rolled_windows} from roll-ups too), \
+         SQL = Rust; sessions per practice: {}",
         rust_sessions.len(),
         wins.len(),
         shown.join(" ")

@@ -1,7 +1,8 @@
 """Runs statements, then named queries, on a current ClickHouse engine
 (chdb, in-process), for tests that compare Accrete's SQL with its Rust.
-Reads {"setup": [sql, ...], "queries": {name: sql}} on stdin; prints
-{name: rows} (each row a list of values, 64-bit integers as numbers)."""
+Reads {"setup": [sql, ...], "queries": {name: sql}, "dir": path?} on stdin;
+prints {name: rows} (each row a list of values, 64-bit integers as numbers).
+With "dir", the data lives there, so a later run can go on with it."""
 import json
 import sys
 import tempfile
@@ -10,8 +11,8 @@ from chdb import session
 
 job = json.load(sys.stdin)
 out = {}
-with tempfile.TemporaryDirectory() as d:
-    s = session.Session(d)
+with tempfile.TemporaryDirectory() as scratch:
+    s = session.Session(job.get("dir") or scratch)
     for stmt in job["setup"]:
         try:
             s.query(stmt)
@@ -24,4 +25,5 @@ with tempfile.TemporaryDirectory() as d:
             sys.exit(f"query {name} failed: {e}\n{sql[:4000]}")
         text = res.bytes().decode()
         out[name] = json.loads(text)["data"] if text.strip() else []
+    s.close()
 json.dump(out, sys.stdout)

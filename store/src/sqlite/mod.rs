@@ -9,6 +9,7 @@
 //! checkpoints.
 
 mod read;
+mod rollup;
 mod sql;
 mod write;
 
@@ -27,8 +28,8 @@ pub struct SqliteStore {
     writer: Arc<Mutex<Connection>>,
     reader: Arc<Mutex<Connection>>,
     catalog: Arc<Catalog>,
-    /// Keep every event for the drill-down timeline (off for one-shot runs
-    /// that only print the matrix).
+    /// Keep every event for the drill-down timeline, and the month roll-ups
+    /// (off for one-shot runs that only print the matrix).
     timeline: bool,
 }
 
@@ -52,8 +53,14 @@ impl SqliteStore {
             source,
         })?;
         let path = data_dir.join("accrete.db");
-        let writer = open(&path)?;
+        let mut writer = open(&path)?;
         writer.execute_batch(sql::SCHEMA)?;
+        if timeline {
+            rollup::ensure_built(&mut writer)?;
+        } else {
+            // Not kept up to date from here on: built again when next needed.
+            writer.execute("DELETE FROM meta WHERE key = 'month_rollup'", [])?;
+        }
         let reader = open(&path)?;
         Ok(SqliteStore {
             writer: Arc::new(Mutex::new(writer)),

@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 
 use accrete_common::catalog::Catalog;
 use accrete_common::proto::{
-    AdoptionMatrix, Catalog as CatalogMsg, MatrixRequest, PersonSessions, PersonSessionsRequest, SessionDetail,
-    SessionRequest, SessionSummary, TimelineEvent,
+    AdoptionMatrix, Catalog as CatalogMsg, MatrixRequest, PersonRow, PersonSessions, PersonSessionsRequest,
+    SessionDetail, SessionRequest, SessionSummary, TimelineEvent,
 };
 use async_trait::async_trait;
 use rusqlite::params;
 
+use super::rollup;
 use super::{SqliteStore, session_marks, sql};
 use crate::rollup::{PersonQuarter, empty_row, score_rows, session_detail};
 use crate::{Access, Filter, MAX_SESSIONS, MAX_TIMELINE, QueryStore, StoreError, catalog_message, time_bounds};
@@ -42,26 +43,9 @@ impl QueryStore for SqliteStore {
         let f = Filter::new(access, &req.person, &req.team);
         let (person, teams) = (f.person.clone(), f.teams_json());
         let catalog = self.catalog.clone();
+        let rollups = self.timeline && person.is_none();
         Self::with(&self.reader, move |c| {
-            let mut rows = BTreeMap::new();
-            let mut st = c.prepare_cached(&sql::matrix_sessions())?;
-            let mut q = st.query(params![from, to, person, teams])?;
-            while let Some(r) = q.next()? {
-                let (p, team): (String, String) = (r.get(0)?, r.get(1)?);
-                let mut row = empty_row(&catalog, &p, &team);
-                row.sessions = r.get::<_, i64>(2)? as u64;
-                rows.insert(p, row);
-            }
-            let mut st = c.prepare_cached(&sql::matrix_practices())?;
-            let mut q = st.query(params![from, to, person, teams])?;
-            while let Some(r) = q.next()? {
-                let (p, practice): (String, String) = (r.get(0)?, r.get(1)?);
-                if let Some(row) = rows.get_mut(&p)
-                    && let Some(n) = row.practices.get_mut(&practice)
-                {
-                    *n = r.get::<_, i64>(2)? as u64;
-                }
-            }
+            let rows = matrix_rows(c, &catalog, (from, to), person, teams, rollups)?;
             let mut people: Vec<_> = rows.into_values().collect();
             score_rows(&mut people);
             Ok(AdoptionMatrix {
@@ -147,7 +131,8 @@ impl QueryStore for SqliteStore {
     ) -> Result<Vec<PersonQuarter>, StoreError> {
         let teams = team.map(|t| serde_json::json!([t]).to_string());
         let catalog = self.catalog.clone();
-        Self::with(&self.reader, move |c| quarters(c, &catalog, from, to, teams)).await
+        let rollups = self.timeline;
+        Self::with(&self.reader, move |c| quarters(c, &catalog, (from, to), teams, rollups)).await
     }
 
     fn catalog(&self) -> CatalogMsg {
@@ -159,36 +144,114 @@ impl QueryStore for SqliteStore {
     }
 }
 
+/// Each person's matrix row: whole months from the roll-ups and the
+/// partial months at the ends from the sessions (see [`rollup::plan`]), or,
+/// without `rollups`, everything from the sessions. A row's team is the
+/// greatest of the sessions counted, its counts their sums.
+fn matrix_rows(
+    c: &mut rusqlite::Connection,
+    catalog: &Catalog,
+    (from, to): (Option<i64>, Option<i64>),
+    person: Option<String>,
+    teams: Option<String>,
+    rollups: bool,
+) -> Result<BTreeMap<String, PersonRow>, StoreError> {
+    let mut rows: BTreeMap<String, PersonRow> = BTreeMap::new();
+    let plan = if rollups { rollup::plan(from, to) } else { rollup::Plan { months: None, raw: vec![(from, to)] } };
+    let mut sources: Vec<(String, String, [rusqlite::types::Value; 4])> = Vec::new();
+    use rusqlite::types::Value as V;
+    let opt = |v: Option<i64>| v.map_or(V::Null, V::Integer);
+    let text = |v: &Option<String>| v.clone().map_or(V::Null, V::Text);
+    if let Some((lo, hi)) = plan.months {
+        let binds = [V::Integer(lo), V::Integer(hi), text(&teams), V::Null];
+        sources.push((sql::rollup_matrix_sessions(), sql::rollup_matrix_practices(), binds));
+    }
+    for (f, t) in plan.raw {
+        let binds = [opt(f), opt(t), text(&person), text(&teams)];
+        sources.push((sql::matrix_sessions(), sql::matrix_practices(), binds));
+    }
+    for (sessions_sql, practices_sql, binds) in &sources {
+        // The roll-up statements take three values, the raw ones four.
+        let n = if sessions_sql.contains("month_rollup") { 3 } else { 4 };
+        let mut st = c.prepare_cached(sessions_sql)?;
+        let mut q = st.query(rusqlite::params_from_iter(&binds[..n]))?;
+        while let Some(r) = q.next()? {
+            let (p, team): (String, String) = (r.get(0)?, r.get(1)?);
+            let row = rows.entry(p.clone()).or_insert_with(|| empty_row(catalog, &p, &team));
+            row.team = row.team.clone().max(team);
+            row.sessions += r.get::<_, i64>(2)? as u64;
+        }
+        let mut st = c.prepare_cached(practices_sql)?;
+        let mut q = st.query(rusqlite::params_from_iter(&binds[..n]))?;
+        while let Some(r) = q.next()? {
+            let (p, practice): (String, String) = (r.get(0)?, r.get(1)?);
+            if let Some(row) = rows.get_mut(&p)
+                && let Some(n) = row.practices.get_mut(&practice)
+            {
+                *n += r.get::<_, i64>(2)? as u64;
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// Per quarter and person, like [`matrix_rows`]: whole months from the
+/// roll-ups, partial ones (and, without `rollups`, everything) from the sessions.
 fn quarters(
     c: &mut rusqlite::Connection,
     catalog: &Catalog,
-    from: Option<i64>,
-    to: Option<i64>,
+    (from, to): (Option<i64>, Option<i64>),
     teams: Option<String>,
+    rollups: bool,
 ) -> Result<Vec<PersonQuarter>, StoreError> {
     let mut rows: BTreeMap<(String, String), PersonQuarter> = BTreeMap::new();
-    let mut st = c.prepare_cached(&sql::quarter_sessions())?;
-    let mut q = st.query(params![from, to, None::<String>, teams])?;
-    while let Some(r) = q.next()? {
-        let (quarter, person): (String, String) = (r.get(0)?, r.get(1)?);
-        rows.insert(
-            (quarter.clone(), person.clone()),
-            PersonQuarter {
-                quarter,
-                person,
-                team: r.get(2)?,
-                sessions: r.get::<_, i64>(3)? as u64,
-                practice_sessions: vec![0; catalog.practices.len()],
-            },
-        );
+    let index = |practice: &str| catalog.practices.iter().position(|p| p.id == practice);
+    let mut add = |quarter: String, person: String, team: String, sessions: u64| {
+        let row = rows.entry((quarter.clone(), person.clone())).or_insert_with(|| PersonQuarter {
+            quarter,
+            person,
+            team: team.clone(),
+            sessions: 0,
+            practice_sessions: vec![0; catalog.practices.len()],
+        });
+        row.team = row.team.clone().max(team);
+        row.sessions += sessions;
+    };
+    let plan = if rollups { rollup::plan(from, to) } else { rollup::Plan { months: None, raw: vec![(from, to)] } };
+    let mut practice_counts: Vec<((String, String), usize, u64)> = Vec::new();
+    if let Some((lo, hi)) = plan.months {
+        // Quarters need a start: month -1 is left out.
+        let lo = lo.max(0);
+        let mut st = c.prepare_cached(&sql::rollup_month_sessions())?;
+        let mut q = st.query(params![lo, hi, teams])?;
+        while let Some(r) = q.next()? {
+            add(rollup::quarter_of(r.get(0)?), r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? as u64);
+        }
+        let mut st = c.prepare_cached(&sql::rollup_month_practices())?;
+        let mut q = st.query(params![lo, hi, teams])?;
+        while let Some(r) = q.next()? {
+            if let Some(i) = index(&r.get::<_, String>(2)?) {
+                practice_counts.push(((rollup::quarter_of(r.get(0)?), r.get(1)?), i, r.get::<_, i64>(3)? as u64));
+            }
+        }
     }
-    let mut st = c.prepare_cached(&sql::quarter_practices())?;
-    let mut q = st.query(params![from, to, None::<String>, teams])?;
-    while let Some(r) = q.next()? {
-        let key: (String, String) = (r.get(0)?, r.get(1)?);
-        let practice: String = r.get(2)?;
-        if let (Some(row), Some(i)) = (rows.get_mut(&key), catalog.practices.iter().position(|p| p.id == practice)) {
-            row.practice_sessions[i] = r.get::<_, i64>(3)? as u64;
+    for (f, t) in plan.raw {
+        let mut st = c.prepare_cached(&sql::quarter_sessions())?;
+        let mut q = st.query(params![f, t, None::<String>, teams])?;
+        while let Some(r) = q.next()? {
+            add(r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? as u64);
+        }
+        let mut st = c.prepare_cached(&sql::quarter_practices())?;
+        let mut q = st.query(params![f, t, None::<String>, teams])?;
+        while let Some(r) = q.next()? {
+            if let Some(i) = index(&r.get::<_, String>(2)?) {
+                practice_counts.push(((r.get(0)?, r.get(1)?), i, r.get::<_, i64>(3)? as u64));
+            }
+        }
+    }
+    for (key, i, n) in practice_counts {
+        if let Some(row) = rows.get_mut(&key) {
+            row.practice_sessions[i] += n;
         }
     }
     Ok(rows.into_values().collect())

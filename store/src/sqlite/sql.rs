@@ -45,8 +45,90 @@ CREATE VIEW IF NOT EXISTS adoption_matrix AS
     SELECT s.person AS person, sp.practice AS practice, count(*) AS sessions_with_practice
     FROM session_practices sp JOIN sessions s ON s.person = sp.person AND s.session_id = sp.session_id
     GROUP BY s.person, sp.practice;
+-- Per person, month (Unix ms of its first day, UTC; -1: sessions without a
+-- start) and team: sessions, and sessions showing each practice. Kept in
+-- step with `sessions` and `session_practices` in each batch's transaction,
+-- so the organization's matrix is a sum over months, not a scan of every
+-- session.
+CREATE TABLE IF NOT EXISTS month_rollup (
+    person TEXT NOT NULL, month_ms INTEGER NOT NULL, team TEXT NOT NULL, sessions INTEGER NOT NULL,
+    PRIMARY KEY (person, month_ms, team)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS month_rollup_practices (
+    person TEXT NOT NULL, month_ms INTEGER NOT NULL, team TEXT NOT NULL, practice TEXT NOT NULL,
+    sessions INTEGER NOT NULL,
+    PRIMARY KEY (person, month_ms, team, practice)
+) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1');
 ";
+
+/// The month a session is counted in (see `month_rollup`).
+const MONTH: &str = "CASE WHEN s.started_ms IS NULL THEN -1
+    ELSE CAST(strftime('%s', s.started_ms / 1000, 'unixepoch', 'start of month') AS INTEGER) * 1000 END";
+
+/// Whether the month roll-ups have been built (a store from before them
+/// builds them once, from its sessions).
+pub const ROLLUP_BUILT: &str = "SELECT count(*) FROM meta WHERE key = 'month_rollup' AND value = '1'";
+
+/// Builds the month roll-ups from scratch (in the caller's transaction).
+pub fn rebuild_rollup() -> String {
+    format!(
+        "DELETE FROM month_rollup;
+         DELETE FROM month_rollup_practices;
+         INSERT INTO month_rollup (person, month_ms, team, sessions)
+             SELECT s.person, {MONTH} AS m, s.team, count(*) FROM sessions s GROUP BY s.person, m, s.team;
+         INSERT INTO month_rollup_practices (person, month_ms, team, practice, sessions)
+             SELECT s.person, {MONTH} AS m, s.team, sp.practice, count(*) FROM session_practices sp
+             JOIN sessions s ON s.person = sp.person AND s.session_id = sp.session_id
+             GROUP BY s.person, m, s.team, sp.practice;
+         INSERT OR REPLACE INTO meta (key, value) VALUES ('month_rollup', '1');"
+    )
+}
+
+/// A session's month bucket: its start and team (the month is computed in Rust).
+pub const SESSION_BUCKET: &str = "SELECT started_ms, team FROM sessions WHERE person = ?1 AND session_id = ?2";
+pub const SESSION_PRACTICE_IDS: &str = "SELECT practice FROM session_practices WHERE person = ?1 AND session_id = ?2";
+
+pub const ADD_MONTH: &str = "
+INSERT INTO month_rollup (person, month_ms, team, sessions) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (person, month_ms, team) DO UPDATE SET sessions = sessions + excluded.sessions";
+pub const ADD_MONTH_PRACTICE: &str = "
+INSERT INTO month_rollup_practices (person, month_ms, team, practice, sessions) VALUES (?1, ?2, ?3, ?4, ?5)
+ON CONFLICT (person, month_ms, team, practice) DO UPDATE SET sessions = sessions + excluded.sessions";
+pub const DROP_EMPTY_MONTH: &str =
+    "DELETE FROM month_rollup WHERE person = ?1 AND month_ms = ?2 AND team = ?3 AND sessions = 0";
+pub const DROP_EMPTY_MONTH_PRACTICE: &str = "DELETE FROM month_rollup_practices
+    WHERE person = ?1 AND month_ms = ?2 AND team = ?3 AND practice = ?4 AND sessions = 0";
+
+/// Month roll-ups with `?1 <= month_ms < ?2`, of the teams in `?3` (JSON, or any).
+const MONTH_FILTER: &str =
+    "month_ms >= ?1 AND month_ms < ?2 AND (?3 IS NULL OR team IN (SELECT value FROM json_each(?3)))";
+
+pub fn rollup_matrix_sessions() -> String {
+    format!("SELECT person, max(team), sum(sessions) FROM month_rollup WHERE {MONTH_FILTER} GROUP BY person")
+}
+
+pub fn rollup_matrix_practices() -> String {
+    format!(
+        "SELECT person, practice, sum(sessions) FROM month_rollup_practices WHERE {MONTH_FILTER}
+         GROUP BY person, practice"
+    )
+}
+
+/// Per month and person (the caller groups months into quarters).
+pub fn rollup_month_sessions() -> String {
+    format!(
+        "SELECT month_ms, person, max(team), sum(sessions) FROM month_rollup WHERE {MONTH_FILTER}
+         GROUP BY month_ms, person"
+    )
+}
+
+pub fn rollup_month_practices() -> String {
+    format!(
+        "SELECT month_ms, person, practice, sum(sessions) FROM month_rollup_practices WHERE {MONTH_FILTER}
+         GROUP BY month_ms, person, practice"
+    )
+}
 
 pub const UPSERT_FILE: &str = "
 INSERT INTO files (person, path, read_offset, lines, file_id, session_id, agent_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -126,7 +208,7 @@ pub fn person_sessions() -> String {
         "SELECT s.session_id, s.person, s.team, s.project, coalesce(s.started_ms, 0), coalesce(s.ended_ms, 0), s.events,
                 (SELECT group_concat(practice, ',') FROM session_practices sp
                   WHERE sp.person = s.person AND sp.session_id = s.session_id)
-         FROM sessions s WHERE {SESSION_FILTER}
+         FROM sessions s WHERE s.person = ?3 AND {SESSION_FILTER}
          ORDER BY s.started_ms DESC, s.session_id LIMIT ?5"
     )
 }

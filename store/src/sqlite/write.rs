@@ -10,7 +10,7 @@ use accrete_common::pipeline::{Checkpoint, Classified, FileKey};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{SqliteStore, session_marks, sql};
+use super::{SqliteStore, rollup, session_marks, sql};
 use crate::rollup::{content_json, practices_present, summarize};
 use crate::{RollupStore, StoreError};
 
@@ -32,6 +32,15 @@ fn apply_batch(
     timeline: bool,
 ) -> Result<(), StoreError> {
     let tx = c.transaction()?;
+    // The month roll-ups move by what this batch changes in its sessions
+    // (`timeline` stores keep them; one-shot runs read sessions directly).
+    let (affected, before) = if timeline {
+        let affected = affected_sessions(&tx, batch, cp)?;
+        let before = rollup::snapshot(&tx, &affected)?;
+        (affected, before)
+    } else {
+        Default::default()
+    };
     let mut touched: BTreeSet<(String, String)> = BTreeSet::new();
     for FileKey { person, path } in &cp.resets {
         let file: Option<(String, String)> =
@@ -130,6 +139,30 @@ fn apply_batch(
             ])?;
         }
     }
+    if timeline {
+        rollup::apply_delta(&tx, &before, &rollup::snapshot(&tx, &affected)?)?;
+    }
     tx.commit()?;
     Ok(())
+}
+
+/// Every session a batch can change: of its events and marks, of the files
+/// it resets or starts. Read before anything is written.
+fn affected_sessions(
+    tx: &rusqlite::Transaction,
+    batch: &Classified,
+    cp: &Checkpoint,
+) -> Result<BTreeSet<(String, String)>, StoreError> {
+    let mut seen: BTreeSet<(&str, &str)> = BTreeSet::new();
+    seen.extend(batch.events.iter().map(|e| (e.person.as_str(), e.session_id.as_str())));
+    seen.extend(batch.marks.iter().map(|m| (m.person.as_str(), m.session_id.as_str())));
+    seen.extend(
+        cp.files.iter().filter(|f| !f.session_id.is_empty()).map(|f| (f.key.person.as_str(), f.session_id.as_str())),
+    );
+    let mut out: BTreeSet<(String, String)> = seen.into_iter().map(|(p, s)| (p.to_string(), s.to_string())).collect();
+    for FileKey { person, path } in &cp.resets {
+        let session: Option<String> = tx.query_row(sql::SELECT_FILE, params![person, path], |r| r.get(0)).optional()?;
+        out.extend(session.map(|s| (person.clone(), s)));
+    }
+    Ok(out)
 }
