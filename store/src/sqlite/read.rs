@@ -168,7 +168,8 @@ fn matrix_rows(
     }
     for (f, t) in plan.raw {
         let binds = [opt(f), opt(t), text(&person), text(&teams)];
-        sources.push((sql::matrix_sessions(), sql::matrix_practices(), binds));
+        let between = f.is_some() && t.is_some();
+        sources.push((sql::matrix_sessions(between), sql::matrix_practices(between), binds));
     }
     for (sessions_sql, practices_sql, binds) in &sources {
         // The roll-up statements take three values, the raw ones four.
@@ -236,12 +237,13 @@ fn quarters(
         }
     }
     for (f, t) in plan.raw {
-        let mut st = c.prepare_cached(&sql::quarter_sessions())?;
+        let between = f.is_some() && t.is_some();
+        let mut st = c.prepare_cached(&sql::quarter_sessions(between))?;
         let mut q = st.query(params![f, t, None::<String>, teams])?;
         while let Some(r) = q.next()? {
             add(r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? as u64);
         }
-        let mut st = c.prepare_cached(&sql::quarter_practices())?;
+        let mut st = c.prepare_cached(&sql::quarter_practices(between))?;
         let mut q = st.query(params![f, t, None::<String>, teams])?;
         while let Some(r) = q.next()? {
             if let Some(i) = index(&r.get::<_, String>(2)?) {

@@ -187,19 +187,31 @@ const SESSION_FILTER: &str = "
     (?1 IS NULL OR s.started_ms >= ?1) AND (?2 IS NULL OR s.started_ms < ?2) AND (?3 IS NULL OR s.person = ?3)
     AND (?4 IS NULL OR s.team IN (SELECT value FROM json_each(?4)))";
 
+/// The same with both bounds given (the partial months around month
+/// roll-ups): plain range conditions, so `sessions_by_start` is used.
+const BETWEEN_FILTER: &str = "
+    s.started_ms >= ?1 AND s.started_ms < ?2 AND (?3 IS NULL OR s.person = ?3)
+    AND (?4 IS NULL OR s.team IN (SELECT value FROM json_each(?4)))";
+
 /// First day of the quarter a session started in, `YYYY-MM-DD` (UTC).
 const QUARTER: &str = "strftime('%Y-', s.started_ms / 1000, 'unixepoch')
     || printf('%02d', ((CAST(strftime('%m', s.started_ms / 1000, 'unixepoch') AS INTEGER) - 1) / 3) * 3 + 1) || '-01'";
 
-pub fn matrix_sessions() -> String {
-    format!("SELECT s.person, max(s.team), count(*) FROM sessions s WHERE {SESSION_FILTER} GROUP BY s.person")
+/// `between`: both bounds are given ([`BETWEEN_FILTER`]).
+fn filter(between: bool) -> &'static str {
+    if between { BETWEEN_FILTER } else { SESSION_FILTER }
 }
 
-pub fn matrix_practices() -> String {
+pub fn matrix_sessions(between: bool) -> String {
+    format!("SELECT s.person, max(s.team), count(*) FROM sessions s WHERE {} GROUP BY s.person", filter(between))
+}
+
+pub fn matrix_practices(between: bool) -> String {
     format!(
         "SELECT s.person, sp.practice, count(*) FROM session_practices sp
          JOIN sessions s ON s.person = sp.person AND s.session_id = sp.session_id
-         WHERE {SESSION_FILTER} GROUP BY s.person, sp.practice"
+         WHERE {} GROUP BY s.person, sp.practice",
+        filter(between)
     )
 }
 
@@ -213,18 +225,20 @@ pub fn person_sessions() -> String {
     )
 }
 
-pub fn quarter_sessions() -> String {
+pub fn quarter_sessions(between: bool) -> String {
     format!(
         "SELECT {QUARTER} AS q, s.person, max(s.team), count(*) FROM sessions s
-         WHERE s.started_ms IS NOT NULL AND {SESSION_FILTER} GROUP BY q, s.person ORDER BY q, s.person"
+         WHERE s.started_ms IS NOT NULL AND {} GROUP BY q, s.person ORDER BY q, s.person",
+        filter(between)
     )
 }
 
-pub fn quarter_practices() -> String {
+pub fn quarter_practices(between: bool) -> String {
     format!(
         "SELECT {QUARTER} AS q, s.person, sp.practice, count(*) FROM session_practices sp
          JOIN sessions s ON s.person = sp.person AND s.session_id = sp.session_id
-         WHERE s.started_ms IS NOT NULL AND {SESSION_FILTER} GROUP BY q, s.person, sp.practice"
+         WHERE s.started_ms IS NOT NULL AND {} GROUP BY q, s.person, sp.practice",
+        filter(between)
     )
 }
 
