@@ -5,8 +5,9 @@
 #
 # 1. Throughput: COLLECTORS collector daemons ship SIZE of transcripts made
 #    by `accrete gen` (`accrete collect --once`); prints events/s from the
-#    first collector's start until the API shows every session, and the
-#    events counted by the gateway and the aggregator.
+#    first collector's start until the API shows every session, the events
+#    counted by the gateway and the aggregator, and how long after the last
+#    event was shipped the roll-ups were exact (nobody stale; target 60 s).
 # 2. Lag: a following collector, and a line written to a new transcript
 #    until its session answers in the API's drill-down (p50, p99).
 # 3. The collector daemon alone following FILES transcript files (one
@@ -91,6 +92,14 @@ agg=$(metric 18453 accrete_aggregator_events_total)
 echo "throughput: $collectors collectors shipped $gw events in $(printf '%.2f' "$shipped") s; every session visible in the API after $(printf '%.2f' "$visible") s"
 echo "  end to end: $(echo "$gw / $visible" | bc | awk '{printf "%d", $1}') events/s (collector -> gateway -> Kafka -> 2 classifiers -> aggregator -> ClickHouse -> API)"
 echo "  aggregator stored $agg events (at least once: >= $gw)"
+# The roll-ups exact: nobody stale at a compaction round counted after that.
+vis_ms=$(date +%s%3N)
+until [ "$(metric 18453 accrete_rollups_checked_at_ms)" -gt "$vis_ms" ] && [ "$(metric 18453 accrete_rollups_stale_people)" -eq 0 ]; do
+  sleep 0.05
+  if [ "$(echo "$(date +%s.%N) - $start > 900" | bc)" = 1 ]; then echo "roll-ups still stale after 900 s" >&2; exit 1; fi
+done
+settled=$(echo "$(date +%s.%N) - $start" | bc)
+echo "  roll-ups exact (nobody stale) $(echo "$settled - $shipped" | bc | awk '{printf "%.2f", $1}') s after the last event was shipped (target <= 60 s)"
 
 # 2. Lag: a collector following a folder; a new session's first line until its drill-down answers.
 lagdir="$work/dist-lag/.claude"

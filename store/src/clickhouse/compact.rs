@@ -130,12 +130,28 @@ impl ClickHouseStore {
             "Per-person roll-ups recomputed after their writes.",
             &[],
         );
+        // How far behind the roll-ups are: what an operator (and
+        // bench/distributed.sh) watches to know they are exact.
+        let stale_now = accrete_common::metrics::gauge(
+            "accrete_rollups_stale_people",
+            "People whose roll-up is behind their writes, counted after the last compaction round (at most 1,001).",
+            &[],
+        );
+        let checked_at = accrete_common::metrics::gauge(
+            "accrete_rollups_checked_at_ms",
+            "When accrete_rollups_stale_people was last counted (Unix ms).",
+            &[],
+        );
         let mut failing = false;
         while !*stop.borrow() {
             let started = Instant::now();
             let wait = match self.compact(COMPACT_BATCH).await {
                 Ok(n) => {
                     done.add(n as u64);
+                    if let Ok(stale) = self.stale_people().await {
+                        stale_now.set(stale.map_or(MAX_STALE as u64 + 1, |s| s.len() as u64));
+                        checked_at.set(accrete_common::time::now_ms() as u64);
+                    }
                     if failing {
                         info!("roll-up compaction works again");
                         failing = false;
