@@ -104,7 +104,7 @@ where
                 warn!(stage = what, error = %e, "stage failed; restarting from the last committed offsets in 2 s");
                 tokio::time::sleep(Duration::from_secs(2)).await;
             }
-            Err(e) => bail!("{what}: {e}"),
+            Err(e) => return Err(anyhow::Error::new(e).context(what.to_string())),
         }
     }
 }

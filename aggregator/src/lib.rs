@@ -67,7 +67,7 @@ where
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(std::time::Duration::from_secs(10));
                 }
-                Err(e) => return Err(PipelineError::Fatal(e.to_string())),
+                Err(e) => return Err(PipelineError::Failed { what: "store", source: Box::new(e) }),
             }
         }
         drop(spans);

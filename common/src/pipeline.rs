@@ -33,6 +33,14 @@ pub enum PipelineError {
     /// Not worth retrying: bad configuration, a corrupt store.
     #[error("{0}")]
     Fatal(String),
+    /// Not worth retrying, with the failing part's own error as the cause
+    /// (`what`: the store, say).
+    #[error("{what}: {source}")]
+    Failed {
+        what: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
 }
 
 /// Identifies one transcript file of one source.

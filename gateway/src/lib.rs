@@ -182,10 +182,8 @@ impl Gateway {
             None => Default::default(),
         };
         let n = self.producer.send_events(&self.topic, &events, &traces).await.map_err(|e| match e {
-            PipelineError::Transient(m) | PipelineError::Fatal(m) => {
-                Status::unavailable(format!("kafka did not take the batch: {m}"))
-            }
             PipelineError::Closed => Status::unavailable("shutting down"),
+            other => Status::unavailable(format!("kafka did not take the batch: {other}")),
         })?;
         counter("accrete_gateway_events_total", "Events accepted and held by Kafka.", &[("team", &team)]).add(n as u64);
         debug!(%collector, team = %team, events = n, "batch produced");
