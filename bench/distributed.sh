@@ -64,7 +64,7 @@ sessions_visible() {
   curl -sf "$api/v1/adoption-matrix" | python3 -c 'import json,sys; print(sum(p["sessions"] for p in json.load(sys.stdin)["people"]))' 2>/dev/null || echo 0
 }
 metric() { # ADMIN_PORT NAME: the sum of a counter's series on a role's admin port
-  curl -sf "http://127.0.0.1:$1/metrics" | awk -v n="$2" '$1 == n || index($1, n "{") == 1 {s += $2} END {printf "%d", s}'
+  curl -sf "http://127.0.0.1:$1/metrics" | awk -v n="$2" '$1 == n || index($1, n "{") == 1 {s += $2} END {printf "%.0f", s}'
 }
 
 # 1. Throughput.
