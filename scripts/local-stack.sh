@@ -151,7 +151,13 @@ case "${1:-}" in
     "$here/stack/clickhouse.sh" install
     "$here/stack/kafka.sh" start
     "$here/stack/clickhouse.sh" start
-    "$here/stack/kafka.sh" topics accrete.events.v1:4 "accrete.marks.v1:${ACCRETE_MARKS_PARTITIONS:-4}"
+    if [ -n "${ACCRETE_MARKS_PARTITIONS:-}" ]; then
+      # Made first, so the default line below finds it (creation is
+      # --if-not-exists); "topics" quoted keeps the default line the one
+      # tests/compose.rs reads.
+      "$here/stack/kafka.sh" "topics" "accrete.marks.v1:$ACCRETE_MARKS_PARTITIONS"
+    fi
+    "$here/stack/kafka.sh" topics accrete.events.v1:4 accrete.marks.v1:4
     write_config
     binary >"$procs/bin"
     for r in "${roles[@]}"; do start_role "$r"; done
