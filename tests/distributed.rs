@@ -110,6 +110,25 @@ fn distributed_stack_gives_the_embedded_matrix_through_faults() {
     let (code, _) = get(&format!("{api}/v1/adoption-matrix?team=engineering")).unwrap();
     assert_eq!(code, 200);
 
+    // The coaching suggestions: the same as the embedded store gives for the
+    // same corpus, everyone in the gateway token's team.
+    let window = "from=2025-01-01&to=2026-12-01";
+    let (code, body) = get(&format!("{api}/v1/coaching/suggestions?{window}")).unwrap();
+    assert_eq!(code, 200, "{body}");
+    let distributed: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let t = tempfile::tempdir().unwrap();
+    let cfg = t.path().join("accrete.toml");
+    let teams: Vec<String> = expected.keys().map(|p| format!("{p} = \"engineering\"")).collect();
+    std::fs::write(&cfg, format!("[teams]\n{}\n", teams.join("\n"))).unwrap();
+    let mut args = vec!["--config".to_string(), cfg.display().to_string()];
+    args.extend(sources.clone());
+    let up = Up::start(&t.path().join("data"), &args, &[]);
+    up.wait_caught_up(Duration::from_secs(120));
+    let embedded = up.json(&format!("/v1/coaching/suggestions?{window}"));
+    assert_eq!(distributed["people"], embedded["people"], "suggestions: distributed vs embedded");
+    let n = embedded["people"].as_array().unwrap().iter().filter(|s| s["practice"] != "").count();
+    eprintln!("suggestions: the same in both modes ({n} people with one)");
+
     // Third-party clients read the topics, and what they print decodes with proto/.
     match kcat_first(stack.addr("kafka"), "accrete.events.v1") {
         Some(bytes) => {

@@ -80,6 +80,14 @@ async fn same_answers(raw: &ClickHouseStore, rolled: &ClickHouseStore, when: &st
         assert_eq!(a, added_up(per_team), "{when}: scoped matrix = the teams' rows added up, from={from} to={to}");
         compared += 2;
     }
+    for (from, to) in [("2025-12-01", "2026-03-01"), ("2025-11-17", "2026-02-09")] {
+        let r = accrete_common::proto::SuggestionsRequest { from: from.into(), to: to.into(), ..Default::default() };
+        let (a, b) =
+            (raw.suggestions(&r, &Access::All).await.unwrap(), rolled.suggestions(&r, &Access::All).await.unwrap());
+        assert_eq!(a, b, "{when}: suggestions from={from} to={to}");
+        assert!(a.people.iter().any(|s| !s.practice.is_empty()), "{when}: some suggestions");
+        compared += 1;
+    }
     let whole = raw.adoption_matrix(&MatrixRequest::default(), &Access::All).await.unwrap();
     assert!(whole.people.len() >= 30, "{when}: the organization is there");
     eprintln!("{when}: {compared} answers equal ({} people)", whole.people.len());

@@ -23,7 +23,7 @@
 use accrete_common::config::{ApiToken, Role};
 use accrete_common::proto::{
     AdoptionMatrix, MatrixRequest, PersonSessions, PersonSessionsRequest, QuarterlyRequest, QuarterlyRollups,
-    SessionDetail, SessionRequest,
+    SessionDetail, SessionRequest, Suggestions, SuggestionsRequest,
 };
 use accrete_store::{Access, QueryStore, StoreError};
 
@@ -219,6 +219,20 @@ impl Scoped<'_> {
                 r => Ok(r?),
             },
             _ => Ok(self.store.session(&req, &self.access()).await?),
+        }
+    }
+
+    /// Suggestions: a member gets their own, a manager their teams' people.
+    pub async fn suggestions(&self, req: SuggestionsRequest) -> Result<Suggestions, AccessError> {
+        match self.who {
+            Principal::Member { person } if !req.person.is_empty() && req.person != *person => {
+                Err(forbidden(format!("you may only see your own suggestion (`person={person}`)")))
+            }
+            Principal::Manager { teams } => {
+                asked_teams(teams, &req.team)?;
+                Ok(self.store.suggestions(&req, &self.access()).await?)
+            }
+            _ => Ok(self.store.suggestions(&req, &self.access()).await?),
         }
     }
 

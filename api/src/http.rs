@@ -2,7 +2,9 @@
 //! `Authorization: Bearer <token>` and answer through [`crate::auth`].
 
 use accrete_common::metrics::counter;
-use accrete_common::proto::{MatrixRequest, PersonSessionsRequest, QuarterlyRequest, SessionRequest};
+use accrete_common::proto::{
+    MatrixRequest, PersonSessionsRequest, QuarterlyRequest, SessionRequest, SuggestionsRequest,
+};
 use accrete_store::StoreError;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequestParts, MatchedPath, Path, Query, Request, State};
@@ -30,6 +32,7 @@ pub fn routes(state: ApiState) -> Router {
         .route("/v1/sessions/{id}", get(session))
         .route("/v1/status", get(status))
         .route("/v1/rollups/quarterly", get(quarterly))
+        .route("/v1/coaching/suggestions", get(suggestions))
         .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such route".into()) })
         .layer(middleware::from_fn(count_requests))
         .with_state(state)
@@ -165,6 +168,16 @@ async fn quarterly(
 ) -> ApiResult<accrete_common::proto::QuarterlyRollups> {
     let Query(q) = q?;
     Ok(Json(s.scoped(&who).quarterly(QuarterlyRequest { team: q.team, from: q.from, to: q.to }).await?))
+}
+
+async fn suggestions(
+    State(s): State<ApiState>,
+    Caller(who): Caller,
+    q: Result<Query<RangeParams>, QueryRejection>,
+) -> ApiResult<accrete_common::proto::Suggestions> {
+    let Query(q) = q?;
+    let req = SuggestionsRequest { from: q.from, to: q.to, person: q.person, team: q.team };
+    Ok(Json(s.scoped(&who).suggestions(req).await?))
 }
 
 async fn practices(

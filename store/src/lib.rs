@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod clickhouse;
+pub mod coaching;
 mod error;
 pub mod rollup;
 pub mod sqlite;
@@ -17,7 +18,7 @@ use accrete_common::catalog::Catalog;
 use accrete_common::pipeline::{Checkpoint, Classified, FileCheckpoint};
 use accrete_common::proto::{
     AdoptionMatrix, Catalog as CatalogMsg, MatrixRequest, PersonSessions, PersonSessionsRequest, Practice,
-    QuarterlyRequest, QuarterlyRollups, SessionDetail, SessionRequest,
+    QuarterlyRequest, QuarterlyRollups, SessionDetail, SessionRequest, Suggestions, SuggestionsRequest,
 };
 use async_trait::async_trait;
 
@@ -86,7 +87,35 @@ pub trait QueryStore: Send + Sync {
         }
         Ok(out)
     }
+
+    /// The coaching loop's suggestions ([`coaching`]): the whole
+    /// organization's matrix of the window, each person measured against
+    /// their own team, then only the people `access` (and the request's
+    /// person and team) cover.
+    async fn suggestions(&self, req: &SuggestionsRequest, access: &Access) -> Result<Suggestions, StoreError> {
+        let (from, to) = time_bounds(&req.from, &req.to)?;
+        let now = accrete_common::time::now_ms();
+        let to = to.unwrap_or(accrete_common::time::day_start(now) + DAY_MS);
+        let from = from.unwrap_or(to - SUGGESTION_WEEKS * 7 * DAY_MS);
+        if from >= to {
+            return Err(StoreError::InvalidArgument("`from` must be before `to`".into()));
+        }
+        let fmt = accrete_common::time::format_rfc3339_ms;
+        let req_m = MatrixRequest { from: fmt(from), to: fmt(to), ..Default::default() };
+        let m = self.adoption_matrix(&req_m, &Access::All).await?;
+        let weeks = (to - from) as f64 / (7 * DAY_MS) as f64;
+        let mut people = coaching::suggestions(self.catalog_ref(), &m, weeks, &coaching::Rules::default());
+        let f = Filter::new(access, &req.person, &req.team);
+        people.retain(|s| f.admits(&s.person, &s.team));
+        Ok(Suggestions { people, from_ms: from, to_ms: to })
+    }
 }
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The window suggestions read when none is given: the 12 weeks up to the
+/// end of today (UTC midnights, so ClickHouse answers from its roll-ups).
+pub const SUGGESTION_WEEKS: i64 = 12;
 
 /// Parses the API's optional time bounds (`YYYY-MM-DD` or RFC 3339).
 pub fn time_bounds(from: &str, to: &str) -> Result<(Option<i64>, Option<i64>), StoreError> {

@@ -1,0 +1,125 @@
+//! The coaching loop's suggestions on the real corpus, embedded mode: one
+//! practice per person with the teammate to learn it from, checked against
+//! the matrix of the same window (shares, thresholds, teams), the access
+//! rules (a member sees their own, a manager their teams'), and bad input.
+//! `tests/distributed.rs` requires the distributed stack to give the same
+//! suggestions for the same corpus.
+
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::Value;
+use support::*;
+
+const ADMIN: &str = "coach-admin-token-0123456789";
+const WEB: &str = "coach-web-manager-token-0123456789";
+const MEMBER: &str = "coach-dev2-member-token-0123456789";
+const WINDOW: &str = "from=2025-01-01&to=2026-12-01";
+
+fn config(dir: &Path, people: &[String]) -> std::path::PathBuf {
+    let teams: Vec<String> = people
+        .iter()
+        .enumerate()
+        .map(|(i, p)| format!("{p} = \"{}\"", if i % 2 == 0 { "web" } else { "platform" }))
+        .collect();
+    let p = dir.join("accrete.toml");
+    std::fs::write(
+        &p,
+        format!(
+            "[teams]\n{}\n\n[[api.tokens]]\ntoken = \"{ADMIN}\"\nrole = \"admin\"\n\n\
+             [[api.tokens]]\ntoken = \"{WEB}\"\nrole = \"manager\"\nteams = [\"web\"]\n\n\
+             [[api.tokens]]\ntoken = \"{MEMBER}\"\nrole = \"member\"\nperson = \"{}\"\n",
+            teams.join("\n"),
+            people[1]
+        ),
+    )
+    .unwrap();
+    p
+}
+
+fn get_as(up: &Up, path: &str, token: &str) -> (u16, Value) {
+    let url = up.url(path);
+    let out = std::process::Command::new("curl")
+        .args(["-s", "-w", "\n%{http_code}", "-H", &format!("Authorization: Bearer {token}"), &url])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let (body, code) = text.rsplit_once('\n').unwrap();
+    (code.parse().unwrap(), serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(0.0)
+}
+
+#[test]
+fn suggestions_follow_the_matrix_and_the_access_rules() {
+    let Some(root) = corpus() else { return };
+    let sources = corpus_sources(root);
+    let people: Vec<String> = sources.chunks(2).map(|p| p[1].split('=').next().unwrap().to_string()).collect();
+    let t = tempfile::tempdir().unwrap();
+    let mut args = vec!["--config".to_string(), config(t.path(), &people).display().to_string()];
+    args.extend(sources);
+    let up = Up::start(&t.path().join("data"), &args, &[]);
+    up.wait_for(Duration::from_secs(120), || get_as(&up, "/v1/status", ADMIN).1["caught_up"] == true);
+
+    let (code, all) = get_as(&up, &format!("/v1/coaching/suggestions?{WINDOW}"), ADMIN);
+    assert_eq!(code, 200, "{all}");
+    let (_, m) = get_as(&up, &format!("/v1/adoption-matrix?{WINDOW}"), ADMIN);
+    let rows = all["people"].as_array().unwrap();
+    assert_eq!(rows.len(), people.len(), "one suggestion row per person");
+    let row_of = |p: &str| m["people"].as_array().unwrap().iter().find(|r| r["person"] == p).unwrap().clone();
+    let mut suggested = 0;
+    for s in rows {
+        let (person, team) = (s["person"].as_str().unwrap(), s["team"].as_str().unwrap());
+        let mine = row_of(person);
+        assert_eq!(s["sessions"], mine["sessions"], "{person}: sessions of the window");
+        assert_eq!(mine["team"], team, "{person}: team");
+        assert!(["light", "moderate", "heavy"].contains(&s["cohort"].as_str().unwrap()), "{s}");
+        assert!(!s["reason"].as_str().unwrap().is_empty(), "{person}: a reason, always");
+        let Some(practice) = s["practice"].as_str().filter(|p| !p.is_empty()) else { continue };
+        suggested += 1;
+        let n = mine["sessions"].as_u64().unwrap() as f64;
+        let share = mine["practices"][practice].as_u64().unwrap() as f64 / n;
+        assert!((f(&s["share"]) - share).abs() < 0.001, "{person}: share of {practice}");
+        assert!(
+            share < 0.2 && f(&s["strong_users_share"]) >= 0.5,
+            "{person}: rare for them, common for the strong: {s}"
+        );
+        let teacher = row_of(s["learn_from"].as_str().unwrap());
+        assert_ne!(teacher["person"], person);
+        assert_eq!(teacher["team"], team, "{person} learns from a teammate");
+        let t_share =
+            teacher["practices"][practice].as_u64().unwrap() as f64 / teacher["sessions"].as_u64().unwrap() as f64;
+        assert!((f(&s["learn_from_share"]) - t_share).abs() < 0.001 && t_share > share, "{s}");
+    }
+    assert!(suggested >= 2, "the corpus gives some suggestions: {all}");
+    eprintln!("{suggested} of {} people have a suggestion", rows.len());
+
+    // A manager sees their teams' people; a member their own row.
+    let (code, web) = get_as(&up, &format!("/v1/coaching/suggestions?{WINDOW}"), WEB);
+    assert_eq!(code, 200);
+    let web_rows = web["people"].as_array().unwrap();
+    assert!(!web_rows.is_empty() && web_rows.iter().all(|s| s["team"] == "web"), "{web}");
+    let expected: Vec<&Value> = rows.iter().filter(|s| s["team"] == "web").collect();
+    assert_eq!(web_rows.iter().collect::<Vec<_>>(), expected, "the same suggestions, scoped");
+    assert_eq!(get_as(&up, &format!("/v1/coaching/suggestions?{WINDOW}&team=platform"), WEB).0, 403);
+    let (code, me) = get_as(&up, &format!("/v1/coaching/suggestions?{WINDOW}"), MEMBER);
+    assert_eq!(code, 200);
+    assert_eq!(me["people"].as_array().unwrap().len(), 1);
+    assert_eq!(me["people"][0]["person"], people[1].as_str());
+    let other = format!("/v1/coaching/suggestions?{WINDOW}&person={}", people[0]);
+    assert_eq!(get_as(&up, &other, MEMBER).0, 403);
+
+    // Bad input, and the default window (the 12 weeks to the end of today).
+    let (code, e) = get_as(&up, "/v1/coaching/suggestions?from=yesterday", ADMIN);
+    assert!(code == 400 && e["error"].as_str().unwrap().contains("`from`"), "{e}");
+    assert_eq!(get_as(&up, "/v1/coaching/suggestions?from=2026-02-01&to=2026-01-01", ADMIN).0, 400);
+    assert_eq!(get_as(&up, "/v1/coaching/suggestions?nope=1", ADMIN).0, 400);
+    let (code, d) = get_as(&up, "/v1/coaching/suggestions", ADMIN);
+    assert_eq!(code, 200);
+    assert_eq!(d["to_ms"].as_i64().unwrap() - d["from_ms"].as_i64().unwrap(), 12 * 7 * 86_400_000);
+    assert_eq!(get_as(&up, "/v1/coaching/suggestions", "wrong-token-0123456789abcdef").0, 401);
+}
