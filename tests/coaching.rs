@@ -1,7 +1,8 @@
 //! The coaching loop's suggestions on the real corpus, embedded mode: one
 //! practice per person with the teammate to learn it from, checked against
 //! the matrix of the same window (shares, thresholds, teams), the access
-//! rules (a member sees their own, a manager their teams'), and bad input.
+//! rules (a member sees their own, a manager their teams'), and bad input;
+//! and the trends of a person and a team.
 //! `tests/distributed.rs` requires the distributed stack to give the same
 //! suggestions for the same corpus.
 
@@ -112,6 +113,36 @@ fn suggestions_follow_the_matrix_and_the_access_rules() {
     assert_eq!(me["people"][0]["person"], people[1].as_str());
     let other = format!("/v1/coaching/suggestions?{WINDOW}&person={}", people[0]);
     assert_eq!(get_as(&up, &other, MEMBER).0, 403);
+
+    // Trends: a person's weeks add up to their sessions of the window, and a
+    // practice is adopted when seen in 3 of their last 10 sessions.
+    let me = &people[1];
+    let (code, tr) = get_as(&up, &format!("/v1/coaching/trends?person={me}&{WINDOW}"), ADMIN);
+    assert_eq!(code, 200, "{tr}");
+    let points = tr["points"].as_array().unwrap();
+    let total: u64 = points.iter().map(|p| p["sessions"].as_u64().unwrap()).sum();
+    assert_eq!(total, row_of(me)["sessions"].as_u64().unwrap(), "weekly sessions add up: {tr}");
+    assert!(
+        points.iter().all(|p| p["people"] == 1
+            && p["share"].as_object().unwrap().len() == m["practice_ids"].as_array().unwrap().len())
+    );
+    for a in tr["adoption"].as_array().unwrap() {
+        assert_eq!(a["adopted"], a["seen"].as_u64().unwrap() >= 3, "{a}");
+        assert!(a["of"].as_u64().unwrap() <= 10);
+    }
+    // A member gets their own without asking; a manager a team of theirs.
+    let (code, mine) = get_as(&up, &format!("/v1/coaching/trends?{WINDOW}&bucket=month"), MEMBER);
+    assert_eq!(code, 200, "{mine}");
+    let month_total: u64 = mine["points"].as_array().unwrap().iter().map(|p| p["sessions"].as_u64().unwrap()).sum();
+    assert_eq!((mine["bucket"].as_str(), month_total), (Some("month"), total));
+    assert_eq!(get_as(&up, &format!("/v1/coaching/trends?{WINDOW}&person={}", people[0]), MEMBER).0, 403);
+    let (code, team) = get_as(&up, &format!("/v1/coaching/trends?{WINDOW}&team=web"), WEB);
+    assert_eq!(code, 200, "{team}");
+    let web_people = rows.iter().filter(|s| s["team"] == "web").count() as u64;
+    assert!(team["adoption"].as_array().unwrap().iter().all(|a| a["people"] == web_people), "{team}");
+    assert_eq!(get_as(&up, &format!("/v1/coaching/trends?{WINDOW}&team=platform"), WEB).0, 403);
+    assert_eq!(get_as(&up, "/v1/coaching/trends", ADMIN).0, 400, "a person or a team is needed");
+    assert_eq!(get_as(&up, "/v1/coaching/trends?team=web&bucket=day", ADMIN).0, 400);
 
     // Bad input, and the default window (the 12 weeks to the end of today).
     let (code, e) = get_as(&up, "/v1/coaching/suggestions?from=yesterday", ADMIN);

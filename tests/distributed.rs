@@ -128,6 +128,17 @@ fn distributed_stack_gives_the_embedded_matrix_through_faults() {
     assert_eq!(distributed["people"], embedded["people"], "suggestions: distributed vs embedded");
     let n = embedded["people"].as_array().unwrap().iter().filter(|s| s["practice"] != "").count();
     eprintln!("suggestions: the same in both modes ({n} people with one)");
+    let someone = expected.keys().next().unwrap();
+    for q in [format!("person={someone}"), "team=engineering&bucket=month".to_string()] {
+        let (code, body) = get(&format!("{api}/v1/coaching/trends?{window}&{q}")).unwrap();
+        assert_eq!(code, 200, "{body}");
+        let distributed: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            distributed,
+            up.json(&format!("/v1/coaching/trends?{window}&{q}")),
+            "trends {q}: distributed vs embedded"
+        );
+    }
 
     // Third-party clients read the topics, and what they print decodes with proto/.
     match kcat_first(stack.addr("kafka"), "accrete.events.v1") {

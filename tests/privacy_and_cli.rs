@@ -125,7 +125,7 @@ fn analyze_prints_a_table_and_matrix_reads_a_service_or_a_data_folder() {
 #[test]
 fn grpc_answers_the_same_as_http() {
     use accrete_proto::v1::query_service_client::QueryServiceClient;
-    use accrete_proto::v1::{MatrixRequest, SessionRequest, StatusRequest, SuggestionsRequest};
+    use accrete_proto::v1::{MatrixRequest, SessionRequest, StatusRequest, SuggestionsRequest, TrendsRequest};
     let t = tempfile::tempdir().unwrap();
     let claude = fixture(t.path());
     let up = Up::start(&t.path().join("data"), &["--source".into(), format!("ana={}", claude.display())], &[]);
@@ -147,6 +147,12 @@ fn grpc_answers_the_same_as_http() {
         assert_eq!(serde_json::to_value(&s).unwrap(), http);
         let bad = SuggestionsRequest { from: "2026-02-01".into(), to: "2026-01-01".into(), ..Default::default() };
         assert_eq!(c.get_suggestions(bad).await.unwrap_err().code(), tonic::Code::InvalidArgument);
+        let tr = TrendsRequest { person: "ana".into(), from: "2000-01-01".into(), ..Default::default() };
+        let t = c.get_trends(tr).await.unwrap().into_inner();
+        assert_eq!(serde_json::to_value(&t).unwrap(), up.json("/v1/coaching/trends?person=ana&from=2000-01-01"));
+        assert!(!t.points.is_empty());
+        let err = c.get_trends(TrendsRequest::default()).await.unwrap_err();
+        assert_eq!(err.code(), tonic::Code::InvalidArgument);
     });
 }
 

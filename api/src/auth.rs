@@ -23,7 +23,7 @@
 use accrete_common::config::{ApiToken, Role};
 use accrete_common::proto::{
     AdoptionMatrix, MatrixRequest, PersonSessions, PersonSessionsRequest, QuarterlyRequest, QuarterlyRollups,
-    SessionDetail, SessionRequest, Suggestions, SuggestionsRequest,
+    SessionDetail, SessionRequest, Suggestions, SuggestionsRequest, Trends, TrendsRequest,
 };
 use accrete_store::{Access, QueryStore, StoreError};
 
@@ -234,6 +234,22 @@ impl Scoped<'_> {
             }
             _ => Ok(self.store.suggestions(&req, &self.access()).await?),
         }
+    }
+
+    /// Trends of a person or a team: a member their own (the default for
+    /// them), a manager their teams' and their people's.
+    pub async fn trends(&self, mut req: TrendsRequest) -> Result<Trends, AccessError> {
+        match self.who {
+            Principal::Member { person } => {
+                if (!req.person.is_empty() && req.person != *person) || !req.team.is_empty() {
+                    return Err(forbidden(format!("you may only see your own trends (`person={person}`)")));
+                }
+                req.person = person.clone();
+            }
+            Principal::Manager { teams } => asked_teams(teams, &req.team)?,
+            Principal::Admin => {}
+        }
+        Ok(self.store.trends(&req, &self.access()).await?)
     }
 
     /// Whether any of a person's sessions, ever, was in the caller's teams.

@@ -5,7 +5,8 @@
 use accrete_common::proto::query_service_server::QueryService;
 use accrete_common::proto::{
     AdoptionMatrix, Catalog, MatrixRequest, PersonSessions, PersonSessionsRequest, PracticesRequest, QuarterlyRequest,
-    QuarterlyRollups, SessionDetail, SessionRequest, Status, StatusRequest, Suggestions, SuggestionsRequest,
+    QuarterlyRollups, SessionDetail, SessionRequest, Status, StatusRequest, Suggestions, SuggestionsRequest, Trends,
+    TrendsRequest,
 };
 use tonic::{Request, Response};
 
@@ -62,6 +63,11 @@ impl QueryService for QueryGrpc {
     async fn get_suggestions(&self, r: Request<SuggestionsRequest>) -> Result<Response<Suggestions>, tonic::Status> {
         let who = self.caller(&r)?;
         self.state.scoped(&who).suggestions(r.into_inner()).await.map(Response::new).map_err(grpc_access_status)
+    }
+
+    async fn get_trends(&self, r: Request<TrendsRequest>) -> Result<Response<Trends>, tonic::Status> {
+        let who = self.caller(&r)?;
+        self.state.scoped(&who).trends(r.into_inner()).await.map(Response::new).map_err(grpc_access_status)
     }
 
     async fn get_status(&self, r: Request<StatusRequest>) -> Result<Response<Status>, tonic::Status> {

@@ -3,7 +3,7 @@
 
 use accrete_common::metrics::counter;
 use accrete_common::proto::{
-    MatrixRequest, PersonSessionsRequest, QuarterlyRequest, SessionRequest, SuggestionsRequest,
+    MatrixRequest, PersonSessionsRequest, QuarterlyRequest, SessionRequest, SuggestionsRequest, TrendsRequest,
 };
 use accrete_store::StoreError;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -33,6 +33,7 @@ pub fn routes(state: ApiState) -> Router {
         .route("/v1/status", get(status))
         .route("/v1/rollups/quarterly", get(quarterly))
         .route("/v1/coaching/suggestions", get(suggestions))
+        .route("/v1/coaching/trends", get(trends))
         .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such route".into()) })
         .layer(middleware::from_fn(count_requests))
         .with_state(state)
@@ -131,6 +132,21 @@ struct RangeParams {
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
+struct TrendParams {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    team: String,
+    #[serde(default)]
+    bucket: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct TeamRange {
     #[serde(default)]
     from: String,
@@ -178,6 +194,16 @@ async fn suggestions(
     let Query(q) = q?;
     let req = SuggestionsRequest { from: q.from, to: q.to, person: q.person, team: q.team };
     Ok(Json(s.scoped(&who).suggestions(req).await?))
+}
+
+async fn trends(
+    State(s): State<ApiState>,
+    Caller(who): Caller,
+    q: Result<Query<TrendParams>, QueryRejection>,
+) -> ApiResult<accrete_common::proto::Trends> {
+    let Query(q) = q?;
+    let req = TrendsRequest { from: q.from, to: q.to, person: q.person, team: q.team, bucket: q.bucket };
+    Ok(Json(s.scoped(&who).trends(req).await?))
 }
 
 async fn practices(

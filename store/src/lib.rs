@@ -11,6 +11,7 @@ pub mod coaching;
 mod error;
 pub mod rollup;
 pub mod sqlite;
+pub mod trends;
 
 use std::sync::Arc;
 
@@ -18,7 +19,8 @@ use accrete_common::catalog::Catalog;
 use accrete_common::pipeline::{Checkpoint, Classified, FileCheckpoint};
 use accrete_common::proto::{
     AdoptionMatrix, Catalog as CatalogMsg, MatrixRequest, PersonSessions, PersonSessionsRequest, Practice,
-    QuarterlyRequest, QuarterlyRollups, SessionDetail, SessionRequest, Suggestions, SuggestionsRequest,
+    QuarterlyRequest, QuarterlyRollups, SessionDetail, SessionRequest, Suggestions, SuggestionsRequest, Trends,
+    TrendsRequest,
 };
 use async_trait::async_trait;
 
@@ -27,6 +29,7 @@ pub use clickhouse::ClickHouseStore;
 pub use error::{Source, StoreError};
 pub use rollup::PersonQuarter;
 pub use sqlite::SqliteStore;
+pub use trends::SessionFact;
 
 /// The most sessions one listing returns, and timeline events one drill-down returns.
 pub const MAX_SESSIONS: i64 = 5_000;
@@ -68,6 +71,9 @@ pub trait QueryStore: Send + Sync {
         to: Option<i64>,
         team: Option<&str>,
     ) -> Result<Vec<PersonQuarter>, StoreError>;
+    /// Every session with a start of the filter's person or teams, started
+    /// within `[from, to)`, oldest first, with the practices it shows.
+    async fn session_facts(&self, from: i64, to: i64, filter: &Filter) -> Result<Vec<SessionFact>, StoreError>;
     fn catalog(&self) -> CatalogMsg;
     fn catalog_ref(&self) -> &Catalog;
 
@@ -93,13 +99,7 @@ pub trait QueryStore: Send + Sync {
     /// their own team, then only the people `access` (and the request's
     /// person and team) cover.
     async fn suggestions(&self, req: &SuggestionsRequest, access: &Access) -> Result<Suggestions, StoreError> {
-        let (from, to) = time_bounds(&req.from, &req.to)?;
-        let now = accrete_common::time::now_ms();
-        let to = to.unwrap_or(accrete_common::time::day_start(now) + DAY_MS);
-        let from = from.unwrap_or(to - SUGGESTION_WEEKS * 7 * DAY_MS);
-        if from >= to {
-            return Err(StoreError::InvalidArgument("`from` must be before `to`".into()));
-        }
+        let (from, to) = window(&req.from, &req.to, SUGGESTION_WEEKS)?;
         let fmt = accrete_common::time::format_rfc3339_ms;
         let req_m = MatrixRequest { from: fmt(from), to: fmt(to), ..Default::default() };
         let m = self.adoption_matrix(&req_m, &Access::All).await?;
@@ -109,6 +109,36 @@ pub trait QueryStore: Send + Sync {
         people.retain(|s| f.admits(&s.person, &s.team));
         Ok(Suggestions { people, from_ms: from, to_ms: to })
     }
+
+    /// One person's or one team's trends ([`trends`]), within `access`.
+    async fn trends(&self, req: &TrendsRequest, access: &Access) -> Result<Trends, StoreError> {
+        if req.person.is_empty() && req.team.is_empty() {
+            return Err(StoreError::InvalidArgument("`person` or `team` is required".into()));
+        }
+        let bucket = trends::Bucket::parse(&req.bucket).ok_or_else(|| {
+            StoreError::InvalidArgument(format!("`bucket` must be week or month, not `{}`", req.bucket))
+        })?;
+        let (from, to) = window(&req.from, &req.to, TREND_WEEKS)?;
+        let f = Filter::new(access, &req.person, &req.team);
+        let facts = if f.is_empty() { Vec::new() } else { self.session_facts(from, to, &f).await? };
+        let rule = trends::Adoption::default();
+        let mut t = trends::trends(self.catalog_ref(), &facts, bucket, rule, req.person.is_empty());
+        (t.from_ms, t.to_ms) = (from, to);
+        Ok(t)
+    }
+}
+
+/// A coaching window: the bounds given, else `to` the end of today (UTC)
+/// and `from` `weeks` before it; midnights, so ClickHouse answers from its
+/// roll-ups.
+fn window(from: &str, to: &str, weeks: i64) -> Result<(i64, i64), StoreError> {
+    let (f, t) = time_bounds(from, to)?;
+    let t = t.unwrap_or(accrete_common::time::day_start(accrete_common::time::now_ms()) + DAY_MS);
+    let f = f.unwrap_or(t - weeks * 7 * DAY_MS);
+    if f >= t {
+        return Err(StoreError::InvalidArgument("`from` must be before `to`".into()));
+    }
+    Ok((f, t))
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -116,6 +146,8 @@ const DAY_MS: i64 = 86_400_000;
 /// The window suggestions read when none is given: the 12 weeks up to the
 /// end of today (UTC midnights, so ClickHouse answers from its roll-ups).
 pub const SUGGESTION_WEEKS: i64 = 12;
+/// The window trends read when none is given: 26 weeks.
+pub const TREND_WEEKS: i64 = 26;
 
 /// Parses the API's optional time bounds (`YYYY-MM-DD` or RFC 3339).
 pub fn time_bounds(from: &str, to: &str) -> Result<(Option<i64>, Option<i64>), StoreError> {

@@ -14,7 +14,9 @@ use serde::Deserialize;
 use super::plan::{Rows, Values, bind};
 use super::{ClickHouseStore, sql};
 use crate::rollup::{MarkRow, PersonQuarter, empty_row, score_rows, session_detail};
-use crate::{Access, Filter, MAX_SESSIONS, MAX_TIMELINE, QueryStore, StoreError, catalog_message, time_bounds};
+use crate::{
+    Access, Filter, MAX_SESSIONS, MAX_TIMELINE, QueryStore, SessionFact, StoreError, catalog_message, time_bounds,
+};
 
 #[derive(Row, Deserialize)]
 struct MatrixRow {
@@ -64,6 +66,15 @@ struct QuarterRow {
     team: String,
     sessions: u64,
     counts: Vec<u64>,
+}
+
+#[derive(Row, Deserialize)]
+struct FactRow {
+    person: String,
+    team: String,
+    session_id: String,
+    started_ms: i64,
+    present: Vec<u8>,
 }
 
 impl ClickHouseStore {
@@ -227,6 +238,34 @@ impl QueryStore for ClickHouseStore {
                 team: r.team,
                 sessions: r.sessions,
                 practice_sessions: r.counts,
+            })
+            .collect())
+    }
+
+    async fn session_facts(&self, from: i64, to: i64, f: &Filter) -> Result<Vec<SessionFact>, StoreError> {
+        if f.is_empty() {
+            return Ok(Vec::new());
+        }
+        let teams = f.teams.as_deref().unwrap_or_default();
+        let members = self.team_people(f.teams.as_deref()).await?;
+        if members.as_ref().is_some_and(|m| m.is_empty()) {
+            return Ok(Vec::new());
+        }
+        let people = members.as_ref().map(Vec::len);
+        let scope = sql::Scope { person: f.person.is_some(), people, teams: teams.len(), session: false };
+        let st = sql::session_facts(&self.db, &self.catalog, scope);
+        let person = f.person.as_deref().unwrap_or_default();
+        let members = members.as_deref().unwrap_or_default();
+        let v = Values { from: Some(from), to: Some(to), person, teams, members, ..Values::default() };
+        let rows: Vec<FactRow> = bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| SessionFact {
+                practices: self.present_ids(&r.present),
+                person: r.person,
+                team: r.team,
+                session_id: r.session_id,
+                started_ms: r.started_ms,
             })
             .collect())
     }

@@ -14,7 +14,9 @@ use rusqlite::params;
 use super::rollup;
 use super::{SqliteStore, session_marks, sql};
 use crate::rollup::{PersonQuarter, empty_row, score_rows, session_detail};
-use crate::{Access, Filter, MAX_SESSIONS, MAX_TIMELINE, QueryStore, StoreError, catalog_message, time_bounds};
+use crate::{
+    Access, Filter, MAX_SESSIONS, MAX_TIMELINE, QueryStore, SessionFact, StoreError, catalog_message, time_bounds,
+};
 
 fn summary_row(r: &rusqlite::Row) -> rusqlite::Result<SessionSummary> {
     let practices: Option<String> = r.get(7)?;
@@ -133,6 +135,30 @@ impl QueryStore for SqliteStore {
         let catalog = self.catalog.clone();
         let rollups = self.timeline;
         Self::with(&self.reader, move |c| quarters(c, &catalog, (from, to), teams, rollups)).await
+    }
+
+    async fn session_facts(&self, from: i64, to: i64, f: &Filter) -> Result<Vec<SessionFact>, StoreError> {
+        let (person, teams) = (f.person.clone(), f.teams_json());
+        let catalog = self.catalog.clone();
+        Self::with(&self.reader, move |c| {
+            let mut st = c.prepare_cached(&sql::session_facts(person.is_some()))?;
+            let rows = st.query_map(params![from, to, person, teams], |r| {
+                let practices: Option<String> = r.get(4)?;
+                Ok(SessionFact {
+                    person: r.get(0)?,
+                    team: r.get(1)?,
+                    session_id: r.get(2)?,
+                    started_ms: r.get(3)?,
+                    practices: practices.map(|p| p.split(',').map(str::to_owned).collect()).unwrap_or_default(),
+                })
+            })?;
+            let mut out = rows.collect::<Result<Vec<_>, _>>()?;
+            for f in &mut out {
+                f.practices.sort_by_key(|p| catalog.practices.iter().position(|c| c.id == *p).unwrap_or(usize::MAX));
+            }
+            Ok(out)
+        })
+        .await
     }
 
     fn catalog(&self) -> CatalogMsg {

@@ -242,6 +242,19 @@ pub fn quarter_practices(between: bool) -> String {
     )
 }
 
+/// Sessions with a start within `[?1, ?2)` of a person (`?3`, by the
+/// primary key) or of teams (`?4`), oldest first, with their practices.
+pub fn session_facts(by_person: bool) -> String {
+    format!(
+        "SELECT s.person, s.team, s.session_id, s.started_ms,
+                (SELECT group_concat(practice, ',') FROM session_practices sp
+                  WHERE sp.person = s.person AND sp.session_id = s.session_id)
+         FROM sessions s WHERE {}{BETWEEN_FILTER}
+         ORDER BY s.started_ms, s.person, s.session_id",
+        if by_person { "s.person = ?3 AND " } else { "" }
+    )
+}
+
 pub const FIND_SESSION: &str = "
 SELECT s.session_id, s.person, s.team, s.project, coalesce(s.started_ms, 0), coalesce(s.ended_ms, 0), s.events,
        (SELECT group_concat(practice, ',') FROM session_practices sp WHERE sp.person = s.person AND sp.session_id = s.session_id)

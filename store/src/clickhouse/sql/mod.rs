@@ -278,6 +278,23 @@ pub fn person_facts(db: &str, catalog: &Catalog, n: usize) -> Stmt {
     Stmt { sql, binds }
 }
 
+/// Every own session of a scope started within the bounds (and with a
+/// start), oldest first: person, team, id, start and practice presence;
+/// what trends are computed from.
+pub fn session_facts(db: &str, catalog: &Catalog, scope: Scope) -> Stmt {
+    let mut binds = Vec::new();
+    let scope = Scope { session: false, ..scope };
+    let s = scoped_sessions(db, scope, false, " AND started_ms > 0", &mut binds);
+    let m = scoped_presence(db, catalog, scope, &mut binds);
+    let sql = format!(
+        "SELECT person, team, session_id, started_ms, {cols} AS present
+         FROM ({s}) AS s ANY LEFT JOIN ({m}) AS m USING (person, session_id)
+         ORDER BY started_ms, person, session_id",
+        cols = columns(catalog, "")
+    );
+    Stmt { sql, binds }
+}
+
 /// Roll-up entries of the whole months inside the bounds, one row per
 /// person with parallel arrays `bs` (bucket start), `ts` (team), `ss`
 /// (sessions), `cs` (counts). Each person's newest roll-up (`FINAL`:
@@ -438,6 +455,7 @@ mod tests {
         let mut all = vec![matrix("a", &c, scope), person_sessions("a", &c, true, 2), person_facts("a", &c, 4)];
         all.push(person_quarters("a", &c, scope));
         all.push(team_people("a", 3));
+        all.push(session_facts("a", &c, scope));
         for (stale, days, teams) in [(0, false, 0), (2, true, 2), (1, false, 1), (0, true, 0)] {
             all.extend([rollup_matrix("a", stale, days, teams), rollup_quarters("a", stale, days, teams)]);
         }
