@@ -2,7 +2,8 @@
 //! practice per person with the teammate to learn it from, checked against
 //! the matrix of the same window (shares, thresholds, teams), the access
 //! rules (a member sees their own, a manager their teams'), and bad input;
-//! and the trends of a person and a team.
+//! the trends of a person and a team; and assignments with their check-in,
+//! who may make them, and that they survive a restart.
 //! `tests/distributed.rs` requires the distributed stack to give the same
 //! suggestions for the same corpus.
 
@@ -44,6 +45,18 @@ fn get_as(up: &Up, path: &str, token: &str) -> (u16, Value) {
     let url = up.url(path);
     let out = std::process::Command::new("curl")
         .args(["-s", "-w", "\n%{http_code}", "-H", &format!("Authorization: Bearer {token}"), &url])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let (body, code) = text.rsplit_once('\n').unwrap();
+    (code.parse().unwrap(), serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+fn post_as(up: &Up, path: &str, token: &str, body: &str) -> (u16, Value) {
+    let url = up.url(path);
+    let auth = format!("Authorization: Bearer {token}");
+    let out = std::process::Command::new("curl")
+        .args(["-s", "-w", "\n%{http_code}", "-H", &auth, "-H", "Content-Type: application/json", "-d", body, &url])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).to_string();
@@ -143,6 +156,64 @@ fn suggestions_follow_the_matrix_and_the_access_rules() {
     assert_eq!(get_as(&up, &format!("/v1/coaching/trends?{WINDOW}&team=platform"), WEB).0, 403);
     assert_eq!(get_as(&up, "/v1/coaching/trends", ADMIN).0, 400, "a person or a team is needed");
     assert_eq!(get_as(&up, "/v1/coaching/trends?team=web&bucket=day", ADMIN).0, 400);
+
+    // Assignments: a manager assigns within their teams; the check-in
+    // matches the matrix of the cycle and of as long before it.
+    let web_person = rows.iter().find(|s| s["team"] == "web").unwrap()["person"].as_str().unwrap().to_string();
+    let body = format!(
+        r#"{{"person": "{web_person}", "practice": "task_tracking", "start": "2026-01-05", "weeks": 2, "note": "try TodoWrite"}}"#
+    );
+    let (code, a) = post_as(&up, "/v1/coaching/assignments", WEB, &body);
+    assert_eq!(code, 201, "{a}");
+    let (_, cycle) =
+        get_as(&up, &format!("/v1/adoption-matrix?person={web_person}&from=2026-01-05&to=2026-01-19"), ADMIN);
+    let (_, before) =
+        get_as(&up, &format!("/v1/adoption-matrix?person={web_person}&from=2025-12-22&to=2026-01-05"), ADMIN);
+    let count = |m: &Value, k: &str| {
+        m["people"].get(0).map_or(0, |r| {
+            if k.is_empty() { r["sessions"].as_u64().unwrap() } else { r["practices"][k].as_u64().unwrap() }
+        })
+    };
+    assert_eq!(
+        (a["sessions_since"].as_u64(), a["sessions_showing"].as_u64()),
+        (Some(count(&cycle, "")), Some(count(&cycle, "task_tracking"))),
+        "{a}"
+    );
+    assert_eq!(a["sessions_before"].as_u64(), Some(count(&before, "")), "{a}");
+    assert_eq!(
+        (a["ends"].as_str(), a["assigned_by"].as_str(), a["note"].as_str()),
+        (Some("2026-01-19"), Some("manager of web"), Some("try TodoWrite"))
+    );
+    let expected_verdict = if count(&cycle, "task_tracking") == 0 { vec!["not yet"] } else { vec!["tried", "adopted"] };
+    assert!(expected_verdict.contains(&a["verdict"].as_str().unwrap()), "{a}");
+    let mine = format!(r#"{{"person": "{}", "practice": "plan_mode", "start": "2026-01-12"}}"#, people[1]);
+    assert_eq!(post_as(&up, "/v1/coaching/assignments", ADMIN, &mine).0, 201);
+    // Outside a manager's teams, a member, bad fields: refused, nothing written.
+    assert_eq!(post_as(&up, "/v1/coaching/assignments", WEB, &mine).0, 403);
+    assert_eq!(post_as(&up, "/v1/coaching/assignments", MEMBER, &mine).0, 403);
+    let (code, e) =
+        post_as(&up, "/v1/coaching/assignments", ADMIN, r#"{"person": "nobody-x", "practice": "plan_mode"}"#);
+    assert!(code == 400 && e["error"].as_str().unwrap().contains("`person`"), "{e}");
+    let bad = format!(r#"{{"person": "{web_person}", "practice": "yoga"}}"#);
+    let (code, e) = post_as(&up, "/v1/coaching/assignments", WEB, &bad);
+    assert!(code == 400 && e["error"].as_str().unwrap().contains("`practice`"), "{e}");
+    let weeks = format!(r#"{{"person": "{web_person}", "practice": "plan_mode", "weeks": 99}}"#);
+    assert_eq!(post_as(&up, "/v1/coaching/assignments", WEB, &weeks).0, 400);
+    assert_eq!(post_as(&up, "/v1/coaching/assignments", WEB, "{not json").0, 400);
+    let extra = format!(r#"{{"person": "{web_person}", "practice": "plan_mode", "due": "soon"}}"#);
+    assert_eq!(post_as(&up, "/v1/coaching/assignments", WEB, &extra).0, 400);
+    let list =
+        |token: &str| get_as(&up, "/v1/coaching/assignments", token).1["assignments"].as_array().unwrap().clone();
+    assert_eq!(list(ADMIN).len(), 2, "two written, the refused ones not");
+    assert_eq!(list(WEB).len(), 1);
+    assert_eq!(list(MEMBER).iter().map(|a| a["person"].as_str().unwrap()).collect::<Vec<_>>(), [people[1].as_str()]);
+    // They survive a restart.
+    let before_restart = list(ADMIN);
+    up.stop();
+    let up = Up::start(&t.path().join("data"), &args, &[]);
+    let list =
+        |token: &str| get_as(&up, "/v1/coaching/assignments", token).1["assignments"].as_array().unwrap().clone();
+    assert_eq!(list(ADMIN), before_restart, "assignments are stored durably");
 
     // Bad input, and the default window (the 12 weeks to the end of today).
     let (code, e) = get_as(&up, "/v1/coaching/suggestions?from=yesterday", ADMIN);

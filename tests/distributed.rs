@@ -140,6 +140,29 @@ fn distributed_stack_gives_the_embedded_matrix_through_faults() {
         );
     }
 
+    // An assignment, stored in ClickHouse: the same check-in as the embedded
+    // store gives for the same assignment.
+    let body = format!(r#"{{"person": "{someone}", "practice": "task_tracking", "start": "2026-01-05", "weeks": 2}}"#);
+    let post = |base: &str| -> serde_json::Value {
+        let out = Command::new("curl")
+            .args(["-s", "-f", "-H", "Content-Type: application/json", "-d", &body])
+            .arg(format!("{base}/v1/coaching/assignments"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "POST assignment to {base}");
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let strip = |mut v: serde_json::Value| {
+        v.as_object_mut().unwrap().retain(|k, _| k != "id" && k != "assigned_ms");
+        v
+    };
+    let (d, e) = (post(&api), post(&up.base));
+    assert_eq!(strip(d), strip(e), "assignment check-in: distributed vs embedded");
+    let (code, body) = get(&format!("{api}/v1/coaching/assignments")).unwrap();
+    assert_eq!(code, 200, "{body}");
+    let listed: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(listed["assignments"].as_array().unwrap().len(), 1, "{listed}");
+
     // Third-party clients read the topics, and what they print decodes with proto/.
     match kcat_first(stack.addr("kafka"), "accrete.events.v1") {
         Some(bytes) => {

@@ -22,8 +22,9 @@
 
 use accrete_common::config::{ApiToken, Role};
 use accrete_common::proto::{
-    AdoptionMatrix, MatrixRequest, PersonSessions, PersonSessionsRequest, QuarterlyRequest, QuarterlyRollups,
-    SessionDetail, SessionRequest, Suggestions, SuggestionsRequest, Trends, TrendsRequest,
+    AdoptionMatrix, Assignment, Assignments, CreateAssignmentRequest, ListAssignmentsRequest, MatrixRequest,
+    PersonSessions, PersonSessionsRequest, QuarterlyRequest, QuarterlyRollups, SessionDetail, SessionRequest,
+    Suggestions, SuggestionsRequest, Trends, TrendsRequest,
 };
 use accrete_store::{Access, QueryStore, StoreError};
 
@@ -250,6 +251,39 @@ impl Scoped<'_> {
             Principal::Admin => {}
         }
         Ok(self.store.trends(&req, &self.access()).await?)
+    }
+
+    /// Assigns a practice: managers to the people of their teams, admins to
+    /// anyone; logged with who assigned it.
+    pub async fn assign(&self, req: CreateAssignmentRequest) -> Result<Assignment, AccessError> {
+        let by = match self.who {
+            Principal::Member { .. } => return Err(forbidden("assigning a practice is for managers and admins")),
+            Principal::Manager { teams } => {
+                if req.person.is_empty() {
+                    return Err(invalid("`person` is required"));
+                }
+                if !self.in_teams(&req.person).await? {
+                    return Err(not_in_teams(&format!("person `{}`", req.person), teams));
+                }
+                format!("manager of {}", teams.join(", "))
+            }
+            Principal::Admin => "admin".to_string(),
+        };
+        Ok(self.store.assign(&req, &by).await?)
+    }
+
+    /// Assignments: a member sees their own, a manager their teams' people's.
+    pub async fn assignments(&self, req: ListAssignmentsRequest) -> Result<Assignments, AccessError> {
+        match self.who {
+            Principal::Member { person } if !req.person.is_empty() && req.person != *person => {
+                Err(forbidden(format!("you may only see your own assignments (`person={person}`)")))
+            }
+            Principal::Manager { teams } => {
+                asked_teams(teams, &req.team)?;
+                Ok(self.store.assignments(&req, &self.access()).await?)
+            }
+            _ => Ok(self.store.assignments(&req, &self.access()).await?),
+        }
     }
 
     /// Whether any of a person's sessions, ever, was in the caller's teams.

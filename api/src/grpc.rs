@@ -4,9 +4,9 @@
 
 use accrete_common::proto::query_service_server::QueryService;
 use accrete_common::proto::{
-    AdoptionMatrix, Catalog, MatrixRequest, PersonSessions, PersonSessionsRequest, PracticesRequest, QuarterlyRequest,
-    QuarterlyRollups, SessionDetail, SessionRequest, Status, StatusRequest, Suggestions, SuggestionsRequest, Trends,
-    TrendsRequest,
+    AdoptionMatrix, Assignment, Assignments, Catalog, CreateAssignmentRequest, ListAssignmentsRequest, MatrixRequest,
+    PersonSessions, PersonSessionsRequest, PracticesRequest, QuarterlyRequest, QuarterlyRollups, SessionDetail,
+    SessionRequest, Status, StatusRequest, Suggestions, SuggestionsRequest, Trends, TrendsRequest,
 };
 use tonic::{Request, Response};
 
@@ -68,6 +68,22 @@ impl QueryService for QueryGrpc {
     async fn get_trends(&self, r: Request<TrendsRequest>) -> Result<Response<Trends>, tonic::Status> {
         let who = self.caller(&r)?;
         self.state.scoped(&who).trends(r.into_inner()).await.map(Response::new).map_err(grpc_access_status)
+    }
+
+    async fn create_assignment(
+        &self,
+        r: Request<CreateAssignmentRequest>,
+    ) -> Result<Response<Assignment>, tonic::Status> {
+        let who = self.caller(&r)?;
+        self.state.scoped(&who).assign(r.into_inner()).await.map(Response::new).map_err(grpc_access_status)
+    }
+
+    async fn list_assignments(
+        &self,
+        r: Request<ListAssignmentsRequest>,
+    ) -> Result<Response<Assignments>, tonic::Status> {
+        let who = self.caller(&r)?;
+        self.state.scoped(&who).assignments(r.into_inner()).await.map(Response::new).map_err(grpc_access_status)
     }
 
     async fn get_status(&self, r: Request<StatusRequest>) -> Result<Response<Status>, tonic::Status> {

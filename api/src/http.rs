@@ -3,10 +3,11 @@
 
 use accrete_common::metrics::counter;
 use accrete_common::proto::{
-    MatrixRequest, PersonSessionsRequest, QuarterlyRequest, SessionRequest, SuggestionsRequest, TrendsRequest,
+    CreateAssignmentRequest, ListAssignmentsRequest, MatrixRequest, PersonSessionsRequest, QuarterlyRequest,
+    SessionRequest, SuggestionsRequest, TrendsRequest,
 };
 use accrete_store::StoreError;
-use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequestParts, MatchedPath, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
@@ -34,6 +35,7 @@ pub fn routes(state: ApiState) -> Router {
         .route("/v1/rollups/quarterly", get(quarterly))
         .route("/v1/coaching/suggestions", get(suggestions))
         .route("/v1/coaching/trends", get(trends))
+        .route("/v1/coaching/assignments", get(list_assignments).post(create_assignment))
         .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such route".into()) })
         .layer(middleware::from_fn(count_requests))
         .with_state(state)
@@ -92,6 +94,12 @@ impl From<StoreError> for ApiError {
 
 impl From<QueryRejection> for ApiError {
     fn from(e: QueryRejection) -> Self {
+        ApiError(StatusCode::BAD_REQUEST, e.body_text())
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(e: JsonRejection) -> Self {
         ApiError(StatusCode::BAD_REQUEST, e.body_text())
     }
 }
@@ -204,6 +212,54 @@ async fn trends(
     let Query(q) = q?;
     let req = TrendsRequest { from: q.from, to: q.to, person: q.person, team: q.team, bucket: q.bucket };
     Ok(Json(s.scoped(&who).trends(req).await?))
+}
+
+/// The body of `POST /v1/coaching/assignments`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewAssignment {
+    person: String,
+    practice: String,
+    #[serde(default)]
+    start: String,
+    #[serde(default)]
+    weeks: u32,
+    #[serde(default)]
+    note: String,
+}
+
+async fn create_assignment(
+    State(s): State<ApiState>,
+    Caller(who): Caller,
+    body: Result<Json<NewAssignment>, JsonRejection>,
+) -> Result<(StatusCode, Json<accrete_common::proto::Assignment>), ApiError> {
+    let Json(b) = body?;
+    let req = CreateAssignmentRequest {
+        person: b.person,
+        practice: b.practice,
+        start: b.start,
+        weeks: b.weeks,
+        note: b.note,
+    };
+    Ok((StatusCode::CREATED, Json(s.scoped(&who).assign(req).await?)))
+}
+
+async fn list_assignments(
+    State(s): State<ApiState>,
+    Caller(who): Caller,
+    q: Result<Query<PersonTeam>, QueryRejection>,
+) -> ApiResult<accrete_common::proto::Assignments> {
+    let Query(q) = q?;
+    Ok(Json(s.scoped(&who).assignments(ListAssignmentsRequest { person: q.person, team: q.team }).await?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PersonTeam {
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    team: String,
 }
 
 async fn practices(

@@ -6,6 +6,7 @@
 //! practice-presence rule, the drill-down, the scores) is in [`rollup`].
 
 pub mod access;
+pub mod assignments;
 pub mod clickhouse;
 pub mod coaching;
 mod error;
@@ -13,18 +14,20 @@ pub mod rollup;
 pub mod sqlite;
 pub mod trends;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use accrete_common::catalog::Catalog;
 use accrete_common::pipeline::{Checkpoint, Classified, FileCheckpoint};
 use accrete_common::proto::{
-    AdoptionMatrix, Catalog as CatalogMsg, MatrixRequest, PersonSessions, PersonSessionsRequest, Practice,
-    QuarterlyRequest, QuarterlyRollups, SessionDetail, SessionRequest, Suggestions, SuggestionsRequest, Trends,
-    TrendsRequest,
+    AdoptionMatrix, Assignment, Assignments, Catalog as CatalogMsg, CreateAssignmentRequest, ListAssignmentsRequest,
+    MatrixRequest, PersonSessions, PersonSessionsRequest, Practice, QuarterlyRequest, QuarterlyRollups, SessionDetail,
+    SessionRequest, Suggestions, SuggestionsRequest, Trends, TrendsRequest,
 };
 use async_trait::async_trait;
 
 pub use access::{Access, Filter};
+pub use assignments::AssignmentRecord;
 pub use clickhouse::ClickHouseStore;
 pub use error::{Source, StoreError};
 pub use rollup::PersonQuarter;
@@ -74,6 +77,11 @@ pub trait QueryStore: Send + Sync {
     /// Every session with a start of the filter's person or teams, started
     /// within `[from, to)`, oldest first, with the practices it shows.
     async fn session_facts(&self, from: i64, to: i64, filter: &Filter) -> Result<Vec<SessionFact>, StoreError>;
+    /// Appends one row to the assignment log, in one write (the coaching
+    /// loop's one write through the API).
+    async fn record_assignment(&self, a: &AssignmentRecord) -> Result<(), StoreError>;
+    /// The assignment log, oldest first.
+    async fn assignment_records(&self) -> Result<Vec<AssignmentRecord>, StoreError>;
     fn catalog(&self) -> CatalogMsg;
     fn catalog_ref(&self) -> &Catalog;
 
@@ -126,6 +134,50 @@ pub trait QueryStore: Send + Sync {
         (t.from_ms, t.to_ms) = (from, to);
         Ok(t)
     }
+
+    /// Assigns a practice to a person with sessions (`by`: who, for the
+    /// log); whether the caller may is the API's decision.
+    async fn assign(&self, req: &CreateAssignmentRequest, by: &str) -> Result<Assignment, StoreError> {
+        let now = accrete_common::time::now_ms();
+        let record = assignments::validate(self.catalog_ref(), req, by, now)?;
+        let teams = if req.person.is_empty() { BTreeMap::new() } else { teams_of(self, &req.person).await? };
+        let Some(team) = teams.get(&req.person) else {
+            return Err(StoreError::InvalidArgument(format!("`person`: nobody called `{}` has sessions", req.person)));
+        };
+        self.record_assignment(&record).await?;
+        let f = Filter { person: Some(record.person.clone()), teams: None };
+        let facts = self.session_facts(record.before_ms(), record.end_ms(), &f).await?;
+        Ok(assignments::check_in(&record, team, &facts, now))
+    }
+
+    /// The assignments `access` (and the request's person and team) cover,
+    /// newest first, each with its check-in.
+    async fn assignments(&self, req: &ListAssignmentsRequest, access: &Access) -> Result<Assignments, StoreError> {
+        let now = accrete_common::time::now_ms();
+        let records = self.assignment_records().await?;
+        if records.is_empty() {
+            return Ok(Assignments::default());
+        }
+        let teams = teams_of(self, "").await?;
+        let f = Filter::new(access, &req.person, &req.team);
+        let mut out = Vec::new();
+        for r in records.iter().rev() {
+            let team = teams.get(&r.person).map_or("", String::as_str);
+            if !f.admits(&r.person, team) {
+                continue;
+            }
+            let only = Filter { person: Some(r.person.clone()), teams: None };
+            let facts = self.session_facts(r.before_ms(), r.end_ms(), &only).await?;
+            out.push(assignments::check_in(r, team, &facts, now));
+        }
+        Ok(Assignments { assignments: out })
+    }
+}
+
+/// Each person's team (the greatest of their sessions', all time).
+async fn teams_of<S: QueryStore + ?Sized>(store: &S, person: &str) -> Result<BTreeMap<String, String>, StoreError> {
+    let m = store.adoption_matrix(&MatrixRequest { person: person.into(), ..Default::default() }, &Access::All).await?;
+    Ok(m.people.into_iter().map(|r| (r.person, r.team)).collect())
 }
 
 /// A coaching window: the bounds given, else `to` the end of today (UTC)

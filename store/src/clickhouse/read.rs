@@ -9,13 +9,14 @@ use accrete_common::proto::{
 };
 use async_trait::async_trait;
 use clickhouse::Row;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::plan::{Rows, Values, bind};
 use super::{ClickHouseStore, sql};
 use crate::rollup::{MarkRow, PersonQuarter, empty_row, score_rows, session_detail};
 use crate::{
-    Access, Filter, MAX_SESSIONS, MAX_TIMELINE, QueryStore, SessionFact, StoreError, catalog_message, time_bounds,
+    Access, AssignmentRecord, Filter, MAX_SESSIONS, MAX_TIMELINE, QueryStore, SessionFact, StoreError, catalog_message,
+    time_bounds,
 };
 
 #[derive(Row, Deserialize)]
@@ -66,6 +67,18 @@ struct QuarterRow {
     team: String,
     sessions: u64,
     counts: Vec<u64>,
+}
+
+#[derive(Row, Serialize, Deserialize)]
+struct AssignmentRow {
+    id: String,
+    assigned_ms: i64,
+    assigned_by: String,
+    person: String,
+    practice: String,
+    start_ms: i64,
+    weeks: u32,
+    note: String,
 }
 
 #[derive(Row, Deserialize)]
@@ -266,6 +279,40 @@ impl QueryStore for ClickHouseStore {
                 team: r.team,
                 session_id: r.session_id,
                 started_ms: r.started_ms,
+            })
+            .collect())
+    }
+
+    async fn record_assignment(&self, a: &AssignmentRecord) -> Result<(), StoreError> {
+        let mut ins = self.client.insert::<AssignmentRow>("assignment_log").await?;
+        ins.write(&AssignmentRow {
+            id: a.id.clone(),
+            assigned_ms: a.assigned_ms,
+            assigned_by: a.assigned_by.clone(),
+            person: a.person.clone(),
+            practice: a.practice.clone(),
+            start_ms: a.start_ms,
+            weeks: a.weeks,
+            note: a.note.clone(),
+        })
+        .await?;
+        ins.end().await?;
+        Ok(())
+    }
+
+    async fn assignment_records(&self) -> Result<Vec<AssignmentRecord>, StoreError> {
+        let rows: Vec<AssignmentRow> = self.client.query(&sql::assignment_log(&self.db)).fetch_all().await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AssignmentRecord {
+                id: r.id,
+                assigned_ms: r.assigned_ms,
+                assigned_by: r.assigned_by,
+                person: r.person,
+                practice: r.practice,
+                start_ms: r.start_ms,
+                weeks: r.weeks,
+                note: r.note,
             })
             .collect())
     }

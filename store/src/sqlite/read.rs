@@ -15,7 +15,8 @@ use super::rollup;
 use super::{SqliteStore, session_marks, sql};
 use crate::rollup::{PersonQuarter, empty_row, score_rows, session_detail};
 use crate::{
-    Access, Filter, MAX_SESSIONS, MAX_TIMELINE, QueryStore, SessionFact, StoreError, catalog_message, time_bounds,
+    Access, AssignmentRecord, Filter, MAX_SESSIONS, MAX_TIMELINE, QueryStore, SessionFact, StoreError, catalog_message,
+    time_bounds,
 };
 
 fn summary_row(r: &rusqlite::Row) -> rusqlite::Result<SessionSummary> {
@@ -157,6 +158,38 @@ impl QueryStore for SqliteStore {
                 f.practices.sort_by_key(|p| catalog.practices.iter().position(|c| c.id == *p).unwrap_or(usize::MAX));
             }
             Ok(out)
+        })
+        .await
+    }
+
+    async fn record_assignment(&self, a: &AssignmentRecord) -> Result<(), StoreError> {
+        let a = a.clone();
+        Self::with(&self.writer, move |c| {
+            c.execute(
+                sql::INSERT_ASSIGNMENT,
+                params![a.id, a.assigned_ms, a.assigned_by, a.person, a.practice, a.start_ms, a.weeks, a.note],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn assignment_records(&self) -> Result<Vec<AssignmentRecord>, StoreError> {
+        Self::with(&self.reader, |c| {
+            let mut st = c.prepare_cached(sql::SELECT_ASSIGNMENTS)?;
+            let rows = st.query_map([], |r| {
+                Ok(AssignmentRecord {
+                    id: r.get(0)?,
+                    assigned_ms: r.get(1)?,
+                    assigned_by: r.get(2)?,
+                    person: r.get(3)?,
+                    practice: r.get(4)?,
+                    start_ms: r.get(5)?,
+                    weeks: r.get(6)?,
+                    note: r.get(7)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
         })
         .await
     }

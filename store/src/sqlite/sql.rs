@@ -59,8 +59,20 @@ CREATE TABLE IF NOT EXISTS month_rollup_practices (
     sessions INTEGER NOT NULL,
     PRIMARY KEY (person, month_ms, team, practice)
 ) WITHOUT ROWID;
+-- The coaching loop's assignments, append-only: who assigned what, when.
+CREATE TABLE IF NOT EXISTS assignment_log (
+    id TEXT PRIMARY KEY, assigned_ms INTEGER NOT NULL, assigned_by TEXT NOT NULL, person TEXT NOT NULL,
+    practice TEXT NOT NULL, start_ms INTEGER NOT NULL, weeks INTEGER NOT NULL, note TEXT NOT NULL
+);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1');
 ";
+
+pub const INSERT_ASSIGNMENT: &str = "
+INSERT INTO assignment_log (id, assigned_ms, assigned_by, person, practice, start_ms, weeks, note)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+pub const SELECT_ASSIGNMENTS: &str = "
+SELECT id, assigned_ms, assigned_by, person, practice, start_ms, weeks, note FROM assignment_log ORDER BY assigned_ms, id";
 
 /// The month a session is counted in (see `month_rollup`).
 const MONTH: &str = "CASE WHEN s.started_ms IS NULL THEN -1

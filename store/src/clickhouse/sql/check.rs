@@ -88,6 +88,10 @@ pub fn statements_for_check(db: &str, catalog: &Catalog) -> Vec<String> {
     out.push(bind(person_quarters(db, catalog, Scope::default()), false, ""));
     out.push(bind(person_quarters(db, catalog, Scope { people: Some(1), teams: 1, ..Scope::default() }), true, ""));
     out.push(bind(team_people(db, 2), false, ""));
+    out.push(format!(
+        "INSERT INTO {db}.assignment_log VALUES ('as-1', 1769271651451, 'lead', 'dev1', 'plan_mode', 1769212800000, 4, '')"
+    ));
+    out.push(assignment_log(db));
     out.push(bind(session_facts(db, catalog, Scope { person: true, ..Scope::default() }), true, ""));
     out.push(bind(session_facts(db, catalog, Scope { people: Some(1), teams: 1, ..Scope::default() }), false, ""));
     for v in ["session_summary", "daily_rollup", "adoption_matrix", "quarterly_proficiency"] {

@@ -14,7 +14,7 @@ mod check;
 mod schema;
 
 pub use check::statements_for_check;
-pub use schema::{person_writes_exists, schema, seed_person_writes, views};
+pub use schema::{assignment_log, person_writes_exists, schema, seed_person_writes, views};
 
 /// A value a statement binds to a `?`, in the order the `?`s appear.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

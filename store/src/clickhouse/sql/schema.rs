@@ -76,7 +76,25 @@ pub fn schema(db: &str) -> Vec<String> {
                 d_start Array(Int64), d_team Array(String), d_sessions Array(UInt32), d_counts Array(Array(UInt32))
             ) ENGINE = ReplacingMergeTree(version) ORDER BY (month, person)"
         ),
+        // The coaching loop's assignments, append-only: who assigned what,
+        // when; one insert per assignment.
+        format!(
+            "CREATE TABLE IF NOT EXISTS {db}.assignment_log (
+                id String, assigned_ms Int64, assigned_by String, person String, practice String,
+                start_ms Int64, weeks UInt32, note String
+            ) ENGINE = MergeTree() ORDER BY (assigned_ms, id)"
+        ),
     ]
+}
+
+/// Every assignment, oldest first (the same id twice, from a retried
+/// insert, counts once).
+pub fn assignment_log(db: &str) -> String {
+    format!(
+        "SELECT id, any(assigned_ms) AS assigned_ms, any(assigned_by) AS assigned_by, any(person) AS person,
+                any(practice) AS practice, any(start_ms) AS start_ms, any(weeks) AS weeks, any(note) AS note
+         FROM {db}.assignment_log GROUP BY id ORDER BY assigned_ms, id"
+    )
 }
 
 /// Counts every person with sessions as touched once: run when
