@@ -158,6 +158,39 @@ pub async fn matrix(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `accrete report`: the month's coaching report per team, as
+/// `report-<month>-<team>.md` and `.html` in `out`.
+pub async fn report(cfg: Config, month: &str, store_kind: &str, out: &std::path::Path) -> anyhow::Result<ExitCode> {
+    cfg.validate()?;
+    telemetry::init(&cfg.log);
+    let catalog = load_catalog(&cfg)?;
+    let store: Arc<dyn QueryStore> = match store_kind {
+        "sqlite" => {
+            if !cfg.data_dir.join("accrete.db").is_file() {
+                bail!("{} holds no accrete.db: is it the --data-dir of `accrete up`?", cfg.data_dir.display());
+            }
+            Arc::new(SqliteStore::open(&cfg.data_dir, catalog.clone())?)
+        }
+        "clickhouse" => Arc::new(accrete_store::ClickHouseStore::new(&cfg.clickhouse, catalog.clone())),
+        other => bail!("--store must be sqlite or clickhouse, not `{other}`"),
+    };
+    let teams = store.month_report(month, &Access::All).await?;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    for t in &teams {
+        let slug: String =
+            t.team.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+        let stem = out.join(format!("report-{month}-{}", if slug.is_empty() { "no-team" } else { &slug }));
+        let one = std::slice::from_ref(t);
+        std::fs::write(stem.with_extension("md"), accrete_store::report::markdown(&catalog, month, one))?;
+        std::fs::write(stem.with_extension("html"), accrete_store::report::html(&catalog, month, one))?;
+        println!("{}", stem.with_extension("md").display());
+    }
+    if teams.is_empty() {
+        println!("accrete report: no sessions in {month}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Prints each event as one JSON object per line: proto3 leaves default
 /// values off the wire, so they are left out here too.
 #[derive(Clone)]

@@ -76,6 +76,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write the monthly coaching report, one Markdown and one HTML file per team.
+    Report {
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// The embedded store's data folder (default from the configuration).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// `sqlite` (the data folder) or `clickhouse` (the configured server).
+        #[arg(long, default_value = "sqlite")]
+        store: String,
+        /// Where the files go.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
     /// Collect and send to a gateway (a daemon with a durable spool), or show what would be sent.
     Collect {
         #[command(flatten)]
@@ -228,6 +243,13 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             let cfg = load_config(config, &SourceArgs::default())?;
             let req = accrete_common::proto::MatrixRequest { from, to, person, team };
             commands::matrix(cfg, url, data_dir, req, json).await
+        }
+        Command::Report { month, data_dir, store, out } => {
+            let mut cfg = load_config(config, &SourceArgs::default())?;
+            if let Some(d) = data_dir {
+                cfg.data_dir = d;
+            }
+            commands::report(cfg, &month, &store, &out).await
         }
         Command::Collect { sources, dry_run, gateway, token, once, data_dir } => {
             let mut cfg = load_config(config, &sources)?;

@@ -3,7 +3,7 @@
 //! the matrix of the same window (shares, thresholds, teams), the access
 //! rules (a member sees their own, a manager their teams'), and bad input;
 //! the trends of a person and a team; and assignments with their check-in,
-//! who may make them, and that they survive a restart.
+//! who may make them, and that they survive a restart; the monthly report.
 //! `tests/distributed.rs` requires the distributed stack to give the same
 //! suggestions for the same corpus.
 
@@ -62,6 +62,17 @@ fn post_as(up: &Up, path: &str, token: &str, body: &str) -> (u16, Value) {
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let (body, code) = text.rsplit_once('\n').unwrap();
     (code.parse().unwrap(), serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+fn get_text(up: &Up, path: &str, token: &str) -> (u16, String) {
+    let url = up.url(path);
+    let out = std::process::Command::new("curl")
+        .args(["-s", "-w", "\n%{http_code}", "-H", &format!("Authorization: Bearer {token}"), &url])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let (body, code) = text.rsplit_once('\n').unwrap();
+    (code.parse().unwrap(), body.to_string())
 }
 
 fn f(v: &Value) -> f64 {
@@ -207,6 +218,33 @@ fn suggestions_follow_the_matrix_and_the_access_rules() {
     assert_eq!(list(ADMIN).len(), 2, "two written, the refused ones not");
     assert_eq!(list(WEB).len(), 1);
     assert_eq!(list(MEMBER).iter().map(|a| a["person"].as_str().unwrap()).collect::<Vec<_>>(), [people[1].as_str()]);
+    // The monthly report: the assignment that ended in January is in its
+    // team's report, over the API and from `accrete report`.
+    let (code, md) = get_text(&up, "/v1/coaching/report?month=2026-01&team=web", WEB);
+    assert_eq!(code, 200, "{md}");
+    assert!(md.starts_with("# Coaching report, 2026-01") && md.contains("## Team web"), "{md}");
+    assert!(md.contains(&format!("- {web_person}, Task tracking: ")), "the ended assignment: {md}");
+    assert!(md.contains("**Focus for next month**") && !md.contains("## Team platform"), "{md}");
+    let (code, page) = get_text(&up, "/v1/coaching/report?month=2026-01&format=html", ADMIN);
+    assert!(code == 200 && page.contains("<h2>Team web</h2>") && page.contains("<h2>Team platform</h2>"), "{page}");
+    assert_eq!(get_text(&up, "/v1/coaching/report?month=2026-01", MEMBER).0, 403);
+    assert_eq!(get_text(&up, "/v1/coaching/report?month=2026-01&team=platform", WEB).0, 403);
+    assert_eq!(get_text(&up, "/v1/coaching/report?month=January", ADMIN).0, 400);
+    assert_eq!(get_text(&up, "/v1/coaching/report?month=2026-01&format=pdf", ADMIN).0, 400);
+    let reports = t.path().join("reports");
+    let cli = run(&[
+        "report".into(),
+        "--month".into(),
+        "2026-01".into(),
+        "--data-dir".into(),
+        t.path().join("data").display().to_string(),
+        "--out".into(),
+        reports.display().to_string(),
+    ]);
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+    assert_eq!(std::fs::read_to_string(reports.join("report-2026-01-web.md")).unwrap(), md, "CLI = API");
+    assert!(reports.join("report-2026-01-platform.html").is_file());
+
     // They survive a restart.
     let before_restart = list(ADMIN);
     up.stop();

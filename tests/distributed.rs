@@ -162,6 +162,11 @@ fn distributed_stack_gives_the_embedded_matrix_through_faults() {
     assert_eq!(code, 200, "{body}");
     let listed: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(listed["assignments"].as_array().unwrap().len(), 1, "{listed}");
+    let (code, report) = get(&format!("{api}/v1/coaching/report?month=2026-01")).unwrap();
+    assert_eq!(code, 200, "{report}");
+    let (_, embedded_report) = get(&up.url("/v1/coaching/report?month=2026-01")).unwrap();
+    assert_eq!(report, embedded_report, "the monthly report: distributed vs embedded");
+    assert!(report.contains("## Team engineering"), "{report}");
 
     // Third-party clients read the topics, and what they print decodes with proto/.
     match kcat_first(stack.addr("kafka"), "accrete.events.v1") {

@@ -26,6 +26,7 @@ use accrete_common::proto::{
     PersonSessions, PersonSessionsRequest, QuarterlyRequest, QuarterlyRollups, SessionDetail, SessionRequest,
     Suggestions, SuggestionsRequest, Trends, TrendsRequest,
 };
+use accrete_store::report::TeamReport;
 use accrete_store::{Access, QueryStore, StoreError};
 
 /// The caller, once their token is known.
@@ -284,6 +285,24 @@ impl Scoped<'_> {
             }
             _ => Ok(self.store.assignments(&req, &self.access()).await?),
         }
+    }
+
+    /// The monthly report: a manager gets their teams', an admin everyone's.
+    pub async fn month_report(&self, month: &str, team: &str) -> Result<Vec<TeamReport>, AccessError> {
+        let mut teams = match self.who {
+            Principal::Member { .. } => {
+                return Err(forbidden("the monthly report is team data: for managers and admins"));
+            }
+            Principal::Manager { teams } => {
+                asked_teams(teams, team)?;
+                self.store.month_report(month, &self.access()).await?
+            }
+            Principal::Admin => self.store.month_report(month, &self.access()).await?,
+        };
+        if !team.is_empty() {
+            teams.retain(|t| t.team == team);
+        }
+        Ok(teams)
     }
 
     /// Whether any of a person's sessions, ever, was in the caller's teams.

@@ -36,6 +36,7 @@ pub fn routes(state: ApiState) -> Router {
         .route("/v1/coaching/suggestions", get(suggestions))
         .route("/v1/coaching/trends", get(trends))
         .route("/v1/coaching/assignments", get(list_assignments).post(create_assignment))
+        .route("/v1/coaching/report", get(month_report))
         .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such route".into()) })
         .layer(middleware::from_fn(count_requests))
         .with_state(state)
@@ -260,6 +261,38 @@ struct PersonTeam {
     person: String,
     #[serde(default)]
     team: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ReportParams {
+    month: String,
+    #[serde(default)]
+    team: String,
+    /// `md` (the default) or `html`.
+    #[serde(default)]
+    format: String,
+}
+
+async fn month_report(
+    State(s): State<ApiState>,
+    Caller(who): Caller,
+    q: Result<Query<ReportParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = q?;
+    let html = match q.format.as_str() {
+        "" | "md" => false,
+        "html" => true,
+        other => return Err(ApiError(StatusCode::BAD_REQUEST, format!("`format` must be md or html, not `{other}`"))),
+    };
+    let teams = s.scoped(&who).month_report(&q.month, &q.team).await?;
+    let catalog = s.store.catalog_ref();
+    let (kind, body) = if html {
+        ("text/html; charset=utf-8", accrete_store::report::html(catalog, &q.month, &teams))
+    } else {
+        ("text/markdown; charset=utf-8", accrete_store::report::markdown(catalog, &q.month, &teams))
+    };
+    Ok(([(header::CONTENT_TYPE, kind), (header::CONTENT_SECURITY_POLICY, CSP)], body).into_response())
 }
 
 async fn practices(

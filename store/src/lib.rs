@@ -10,6 +10,7 @@ pub mod assignments;
 pub mod clickhouse;
 pub mod coaching;
 mod error;
+pub mod report;
 pub mod rollup;
 pub mod sqlite;
 pub mod trends;
@@ -171,6 +172,33 @@ pub trait QueryStore: Send + Sync {
             out.push(assignments::check_in(r, team, &facts, now));
         }
         Ok(Assignments { assignments: out })
+    }
+
+    /// The monthly report of every team `access` covers (`month`:
+    /// `YYYY-MM`): see [`report`].
+    async fn month_report(&self, month: &str, access: &Access) -> Result<Vec<report::TeamReport>, StoreError> {
+        use accrete_common::time::{format_rfc3339_ms, month_start, next_month_start, parse_rfc3339_ms};
+        let start = (month.len() == 7)
+            .then(|| parse_rfc3339_ms(&format!("{month}-01")))
+            .flatten()
+            .ok_or_else(|| StoreError::InvalidArgument(format!("`month` must be YYYY-MM, not `{month}`")))?;
+        let (end, prev) = (next_month_start(start), month_start(start - 1));
+        let matrix = |from: i64, to: i64| MatrixRequest {
+            from: format_rfc3339_ms(from),
+            to: format_rfc3339_ms(to),
+            ..Default::default()
+        };
+        let this = self.adoption_matrix(&matrix(start, end), &Access::All).await?;
+        let before = self.adoption_matrix(&matrix(prev, start), &Access::All).await?;
+        let weeks = (end - start) as f64 / (7 * DAY_MS) as f64;
+        let suggestions = coaching::suggestions(self.catalog_ref(), &this, weeks, &coaching::Rules::default());
+        let all = self.assignments(&ListAssignmentsRequest::default(), &Access::All).await?.assignments;
+        let ended: Vec<Assignment> =
+            all.into_iter().filter(|a| parse_rfc3339_ms(&a.ends).is_some_and(|e| e > start && e <= end)).collect();
+        let f = Filter::new(access, "", "");
+        let mut teams = report::build(self.catalog_ref(), &this, &before, &ended, &suggestions);
+        teams.retain(|t| f.teams.as_ref().is_none_or(|ts| ts.contains(&t.team)));
+        Ok(teams)
     }
 }
 
