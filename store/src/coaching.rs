@@ -60,17 +60,51 @@ pub fn cohort(rules: &Rules, breadth: u32, per_week: f64) -> &'static str {
     }
 }
 
-/// A person's strong teammates: the top quarter by score (at least one) of
-/// the others with enough sessions; `ranked` is the team's eligible people,
-/// best first.
-fn strong_for<'a>(ranked: &[&'a PersonRow], me: &str) -> Vec<&'a PersonRow> {
-    let others: Vec<&PersonRow> = ranked.iter().copied().filter(|r| r.person != me).collect();
-    let n = others.len().div_ceil(4);
-    others.into_iter().take(n).collect()
-}
-
 fn pct(x: f64) -> String {
     format!("{:.0} %", 100.0 * x)
+}
+
+/// One team, precomputed once: every member's share of every practice, the
+/// members with enough sessions ranked by score, and per practice the two
+/// most consistent of them (the teacher, or the next when it is oneself).
+struct Team<'a> {
+    members: Vec<&'a PersonRow>,
+    shares: Vec<Vec<f64>>,
+    ranked: Vec<usize>,
+    teachers: Vec<[Option<usize>; 2]>,
+}
+
+impl<'a> Team<'a> {
+    fn new(catalog: &Catalog, rules: &Rules, members: Vec<&'a PersonRow>) -> Team<'a> {
+        let shares: Vec<Vec<f64>> =
+            members.iter().map(|r| catalog.practices.iter().map(|p| share(r, &p.id)).collect()).collect();
+        let mut ranked: Vec<usize> =
+            (0..members.len()).filter(|&i| members[i].sessions >= rules.min_sessions).collect();
+        ranked.sort_by(|&a, &b| {
+            members[b].score.total_cmp(&members[a].score).then_with(|| members[a].person.cmp(&members[b].person))
+        });
+        let teachers = (0..catalog.practices.len())
+            .map(|p| {
+                let mut by: Vec<usize> = ranked.clone();
+                // Highest share, then more sessions, then the name.
+                by.sort_by(|&a, &b| {
+                    shares[b][p]
+                        .total_cmp(&shares[a][p])
+                        .then_with(|| members[b].sessions.cmp(&members[a].sessions))
+                        .then_with(|| members[a].person.cmp(&members[b].person))
+                });
+                [by.first().copied(), by.get(1).copied()]
+            })
+            .collect();
+        Team { members, shares, ranked, teachers }
+    }
+
+    /// A person's strong teammates: the top quarter by score (at least one)
+    /// of the others with enough sessions.
+    fn strong_for(&self, me: usize) -> Vec<usize> {
+        let others = self.ranked.iter().filter(|&&i| i != me).count();
+        self.ranked.iter().copied().filter(|&i| i != me).take(others.div_ceil(4)).collect()
+    }
 }
 
 /// One suggestion per person of `matrix` (a window of `weeks` weeks), in
@@ -81,12 +115,18 @@ pub fn suggestions(catalog: &Catalog, matrix: &AdoptionMatrix, weeks: f64, rules
         teams.entry(r.team.as_str()).or_default().push(r);
     }
     let mut out = Vec::new();
-    for (team, members) in &teams {
-        let mut ranked: Vec<&PersonRow> =
-            members.iter().copied().filter(|r| r.sessions >= rules.min_sessions).collect();
-        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.person.cmp(&b.person)));
-        for me in members {
-            let breadth = catalog.practices.iter().filter(|p| share(me, &p.id) >= rules.breadth_share).count() as u32;
+    for (team, members) in teams {
+        let t = Team::new(catalog, rules, members);
+        let team_name = if team.is_empty() { "people with no team".to_string() } else { format!("team {team}") };
+        // The strong users of everyone outside the top quarter are the same people: their medians once.
+        let common: Vec<usize> = t.ranked.iter().copied().take(t.ranked.len().saturating_sub(1).div_ceil(4)).collect();
+        let medians = |strong: &[usize]| -> Vec<f64> {
+            (0..catalog.practices.len()).map(|p| median(strong.iter().map(|&i| t.shares[i][p]).collect())).collect()
+        };
+        let common_medians = medians(&common);
+        for (me_i, me) in t.members.iter().enumerate() {
+            let mine = &t.shares[me_i];
+            let breadth = mine.iter().filter(|&&x| x >= rules.breadth_share).count() as u32;
             let per_week = if weeks > 0.0 { me.sessions as f64 / weeks } else { 0.0 };
             let mut s = Suggestion {
                 person: me.person.clone(),
@@ -97,61 +137,66 @@ pub fn suggestions(catalog: &Catalog, matrix: &AdoptionMatrix, weeks: f64, rules
                 sessions_per_week: round3(per_week),
                 ..Default::default()
             };
-            let others = strong_for(&ranked, &me.person);
-            let team_name = if team.is_empty() { "people with no team".to_string() } else { format!("team {team}") };
             if me.sessions < rules.min_sessions {
                 s.reason = format!(
                     "{} session(s) in the window: too few to judge (a suggestion needs {})",
                     me.sessions, rules.min_sessions
                 );
-            } else if others.is_empty() {
+                out.push(s);
+                continue;
+            }
+            let strong = t.strong_for(me_i);
+            if strong.is_empty() {
                 s.reason = format!(
                     "no one else in {team_name} has {} or more sessions in the window to learn from",
                     rules.min_sessions
                 );
-            } else {
-                // The practice with the widest gap between the strong users' median and mine.
-                let best = catalog
-                    .practices
-                    .iter()
-                    .map(|p| (p, share(me, &p.id), median(others.iter().map(|r| share(r, &p.id)).collect())))
-                    .filter(|(_, mine, theirs)| *mine < rules.rarely && *theirs >= rules.often)
-                    .max_by(|a, b| (a.2 - a.1).total_cmp(&(b.2 - b.1)).then_with(|| b.0.id.cmp(&a.0.id)));
-                match best {
-                    None => {
-                        s.reason = format!(
-                            "nothing {team_name}'s strong users show in {} or more of their sessions is rare for you",
-                            pct(rules.often)
-                        );
-                    }
-                    Some((p, mine, theirs)) => {
-                        let teacher = members
-                            .iter()
-                            .filter(|r| r.person != me.person && r.sessions >= rules.min_sessions)
-                            .max_by(|a, b| {
-                                share(a, &p.id)
-                                    .total_cmp(&share(b, &p.id))
-                                    .then_with(|| a.sessions.cmp(&b.sessions))
-                                    .then_with(|| b.person.cmp(&a.person))
-                            })
-                            .expect("the strong users are members");
-                        s.practice = p.id.clone();
-                        s.share = round3(mine);
-                        s.strong_users_share = round3(theirs);
-                        s.learn_from = teacher.person.clone();
-                        s.learn_from_share = round3(share(teacher, &p.id));
-                        s.reason = format!(
-                            "{}: in {} of your sessions; {team_name}'s strong users (median of {}) in {}; {} in {}",
-                            p.name,
-                            pct(mine),
-                            others.len(),
-                            pct(theirs),
-                            teacher.person,
-                            pct(s.learn_from_share)
-                        );
-                    }
-                }
+                out.push(s);
+                continue;
             }
+            let own;
+            let theirs: &[f64] = if strong == common {
+                &common_medians
+            } else {
+                own = medians(&strong);
+                &own
+            };
+            // The practice with the widest gap between the strong users' median and mine.
+            let best = (0..catalog.practices.len())
+                .filter(|&p| mine[p] < rules.rarely && theirs[p] >= rules.often)
+                .max_by(|&a, &b| {
+                    (theirs[a] - mine[a])
+                        .total_cmp(&(theirs[b] - mine[b]))
+                        .then_with(|| catalog.practices[b].id.cmp(&catalog.practices[a].id))
+                });
+            let Some(p) = best else {
+                s.reason = format!(
+                    "nothing {team_name}'s strong users show in {} or more of their sessions is rare for you",
+                    pct(rules.often)
+                );
+                out.push(s);
+                continue;
+            };
+            let teacher = match t.teachers[p] {
+                [Some(a), _] if a != me_i => a,
+                [_, Some(b)] => b,
+                _ => unreachable!("a strong teammate has enough sessions"),
+            };
+            let practice = &catalog.practices[p];
+            s.practice = practice.id.clone();
+            s.share = round3(mine[p]);
+            s.strong_users_share = round3(theirs[p]);
+            s.learn_from = t.members[teacher].person.clone();
+            s.learn_from_share = round3(t.shares[teacher][p]);
+            s.reason = format!(
+                "{}: in {} of your sessions; {team_name}'s strong users (median of {}) in {}; {} in {}",
+                practice.name,
+                pct(mine[p]),
+                strong.len(),
+                pct(theirs[p]),
+                s.learn_from,
+                pct(s.learn_from_share)
+            );
             out.push(s);
         }
     }
