@@ -41,38 +41,31 @@ fn config(dir: &Path, people: &[String]) -> std::path::PathBuf {
     p
 }
 
-fn get_as(up: &Up, path: &str, token: &str) -> (u16, Value) {
-    let url = up.url(path);
+/// `curl` with the token and `extra` arguments: the status and the body.
+fn curl(up: &Up, path: &str, token: &str, extra: &[&str]) -> (u16, String) {
     let out = std::process::Command::new("curl")
-        .args(["-s", "-w", "\n%{http_code}", "-H", &format!("Authorization: Bearer {token}"), &url])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let (body, code) = text.rsplit_once('\n').unwrap();
-    (code.parse().unwrap(), serde_json::from_str(body).unwrap_or(Value::Null))
-}
-
-fn post_as(up: &Up, path: &str, token: &str, body: &str) -> (u16, Value) {
-    let url = up.url(path);
-    let auth = format!("Authorization: Bearer {token}");
-    let out = std::process::Command::new("curl")
-        .args(["-s", "-w", "\n%{http_code}", "-H", &auth, "-H", "Content-Type: application/json", "-d", body, &url])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let (body, code) = text.rsplit_once('\n').unwrap();
-    (code.parse().unwrap(), serde_json::from_str(body).unwrap_or(Value::Null))
-}
-
-fn get_text(up: &Up, path: &str, token: &str) -> (u16, String) {
-    let url = up.url(path);
-    let out = std::process::Command::new("curl")
-        .args(["-s", "-w", "\n%{http_code}", "-H", &format!("Authorization: Bearer {token}"), &url])
+        .args(["-s", "-w", "\n%{http_code}", "-H", &format!("Authorization: Bearer {token}")])
+        .args(extra)
+        .arg(up.url(path))
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let (body, code) = text.rsplit_once('\n').unwrap();
     (code.parse().unwrap(), body.to_string())
+}
+
+fn get_as(up: &Up, path: &str, token: &str) -> (u16, Value) {
+    let (code, body) = curl(up, path, token, &[]);
+    (code, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+fn post_as(up: &Up, path: &str, token: &str, body: &str) -> (u16, Value) {
+    let (code, body) = curl(up, path, token, &["-H", "Content-Type: application/json", "-d", body]);
+    (code, serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+fn get_text(up: &Up, path: &str, token: &str) -> (u16, String) {
+    curl(up, path, token, &[])
 }
 
 fn f(v: &Value) -> f64 {
