@@ -1,5 +1,7 @@
 //! The dashboard in a real browser: headless Chromium renders the matrix,
-//! a person's sessions and a session's drill-down from a live `accrete up`.
+//! a person's sessions and a session's drill-down from a live `accrete up`;
+//! and, driven by Playwright, the coaching flow: open a person, see the
+//! suggestion and the trend chart, assign it, see it on the person's page.
 //! Needs Debian's `chromium` (scripts/test.sh installs it); without it the
 //! test says so and passes, unless `ACCRETE_REQUIRE_BROWSER=1` (CI).
 
@@ -117,4 +119,83 @@ fn dashboard_renders_matrix_sessions_and_drill_down_in_chromium() {
     // Judgement marks show where in the session they happened.
     assert!(dom.contains("class=\"ev-pos\""), "timeline position of the evidence");
     eprintln!("screenshots in {}", shots.display());
+}
+
+/// playwright-core's folder (scripts/install-test-deps.sh puts it there).
+fn playwright() -> Option<std::path::PathBuf> {
+    let dir =
+        Path::new(&std::env::var("HOME").unwrap_or_default()).join(".cache/accrete/node/node_modules/playwright-core");
+    if dir.join("package.json").is_file() {
+        return Some(dir);
+    }
+    let msg = format!("playwright-core is not in {} (scripts/test.sh installs it)", dir.display());
+    assert!(std::env::var("ACCRETE_REQUIRE_BROWSER").as_deref() != Ok("1"), "{msg}");
+    eprintln!("SKIPPED: {msg}");
+    None
+}
+
+#[test]
+fn the_coaching_flow_suggest_assign_and_see_it_in_chromium() {
+    if !have_chromium() {
+        return;
+    }
+    let (Some(root), Some(pw)) = (corpus(), playwright()) else { return };
+    let t = tempfile::tempdir().unwrap();
+    let sources = corpus_sources(root);
+    // Two teams, so people have teammates to learn from.
+    let teams: Vec<String> = sources
+        .chunks(2)
+        .enumerate()
+        .map(|(i, p)| {
+            format!("{} = \"{}\"", p[1].split('=').next().unwrap(), if i % 2 == 0 { "web" } else { "platform" })
+        })
+        .collect();
+    let cfg = t.path().join("accrete.toml");
+    std::fs::write(&cfg, format!("[teams]\n{}\n", teams.join("\n"))).unwrap();
+    let mut args = vec!["--config".to_string(), cfg.display().to_string()];
+    args.extend(sources);
+    let up = Up::start(&t.path().join("data"), &args, &[]);
+    up.wait_caught_up(Duration::from_secs(120));
+    let window = "from=2025-01-01&to=2026-12-01";
+    let all = up.json(&format!("/v1/coaching/suggestions?{window}"));
+    let pick =
+        all["people"].as_array().unwrap().iter().find(|s| s["practice"] != "").expect("someone has a suggestion");
+    let (person, practice) = (pick["person"].as_str().unwrap(), pick["practice"].as_str().unwrap());
+
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard").join("coaching");
+    std::fs::create_dir_all(&shots).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/coaching-flow.mjs");
+    let out = Command::new("node")
+        .arg(script)
+        .arg(up.url(&format!("/#/people/{person}?{window}")))
+        .arg(&shots)
+        .env("PLAYWRIGHT_CORE", &pw)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "coaching flow: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let found: serde_json::Value = serde_json::from_slice(out.stdout.trim_ascii()).unwrap();
+    assert_eq!(found["practice"], practice, "the page shows the API's suggestion: {found}");
+    assert!(
+        found["series"].as_u64().unwrap() >= 1 && found["chart_pixels"].as_u64().unwrap() > 200,
+        "the chart drew lines: {found}"
+    );
+    assert_eq!(found["before"], 0, "{found}");
+    assert_eq!(
+        found["after"],
+        serde_json::json!([[practice, "in progress"]]),
+        "the assignment is on the page: {found}"
+    );
+    assert_eq!(found["after_reload"], 1, "{found}");
+    assert_eq!(found["errors"], serde_json::json!([]), "no script errors: {found}");
+    for shot in ["person-before.png", "person-assigned.png"] {
+        assert!(std::fs::metadata(shots.join(shot)).unwrap().len() > 20_000, "{shot}");
+    }
+    let stored = up.json(&format!("/v1/coaching/assignments?person={person}"));
+    assert_eq!(stored["assignments"][0]["practice"], practice);
+    eprintln!("coaching flow: {person} assigned {practice}; screenshots in {}", shots.display());
 }

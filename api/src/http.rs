@@ -25,6 +25,15 @@ pub fn routes(state: ApiState) -> Router {
         .route("/", get(|| static_file("text/html; charset=utf-8", include_str!("../static/index.html"))))
         .route("/app.js", get(|| static_file("text/javascript; charset=utf-8", include_str!("../static/app.js"))))
         .route("/style.css", get(|| static_file("text/css; charset=utf-8", include_str!("../static/style.css"))))
+        // uPlot 1.6.32 (MIT, npm `uplot`), the dashboard's charts.
+        .route(
+            "/vendor/uplot.min.js",
+            get(|| static_file("text/javascript; charset=utf-8", include_str!("../static/vendor/uplot.min.js"))),
+        )
+        .route(
+            "/vendor/uplot.min.css",
+            get(|| static_file("text/css; charset=utf-8", include_str!("../static/vendor/uplot.min.css"))),
+        )
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics))
         .route("/v1/adoption-matrix", get(matrix))

@@ -1,4 +1,5 @@
-// Accrete dashboard: a dependency-free single-page app.
+// Accrete dashboard: a single-page app; its one library is uPlot (charts,
+// vendored in static/vendor, MIT).
 //
 // Routes (hash based, so the server only serves /, /app.js and /style.css):
 //   #/                                    adoption matrix   (?from=&to=&person=)
@@ -154,28 +155,35 @@
     updateSignOut();
   }
 
-  async function api(path, signal) {
+  /** GET `path` (or, with `body`, POST it as JSON) and return the JSON answer. */
+  async function api(path, signal, body) {
     const token = getToken();
     const headers = { Accept: 'application/json' };
     if (token) headers.Authorization = `Bearer ${token}`;
+    const init = { headers, cache: 'no-store', signal };
+    if (body !== undefined) {
+      init.method = 'POST';
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
     let res;
     try {
-      res = await fetch(path, { headers, cache: 'no-store', signal });
+      res = await fetch(path, init);
     } catch (e) {
       if (e && e.name === 'AbortError') throw e;
       throw new ApiError(0, `Cannot reach the Accrete server (${e && e.message ? e.message : e}).`);
     }
     const text = await res.text();
-    let body = null;
-    try { body = text ? JSON.parse(text) : null; } catch (_) { body = null; }
+    let answer = null;
+    try { answer = text ? JSON.parse(text) : null; } catch (_) { answer = null; }
     if (!res.ok) {
-      const msg = body && typeof body.error === 'string' && body.error
-        ? body.error : `HTTP ${res.status} ${res.statusText || ''}`.trim();
+      const msg = answer && typeof answer.error === 'string' && answer.error
+        ? answer.error : `HTTP ${res.status} ${res.statusText || ''}`.trim();
       if (res.status === 401) showAuth(msg, token);
       throw new ApiError(res.status, msg);
     }
-    if (body === null || typeof body !== 'object') throw new ApiError(res.status, `Invalid JSON from ${path}`);
-    return body;
+    if (answer === null || typeof answer !== 'object') throw new ApiError(res.status, `Invalid JSON from ${path}`);
+    return answer;
   }
 
   // The practice catalog changes rarely; cache it, refetch when the matrix
@@ -686,12 +694,120 @@
       if (updateUrl) history.replaceState(null, '', hrefPerson(person, { from: range.from, to: range.to, practice: practiceFilter }));
     }
 
-    app.replaceChildren(head, profile,
+    app.replaceChildren(head, coachingCard(person, range, cat, c), profile,
       h('section', { class: 'card' },
         h('div', { class: 'card-head' }, h('h2', null, 'Sessions'), countNote),
         filterNote, h('div', { class: 'table-scroll' }, sessionsTable)));
     applyPracticeFilter(false);
     c.ready('sessions');
+  }
+
+  // -------------------------------------------------------------- coaching
+
+  /**
+   * The person's coaching card: the suggested next practice (with the
+   * teammate to learn it from and an "Assign" button), their assignments
+   * with the check-in, and the weekly trend of their practices drawn with
+   * uPlot. Hooks: #coaching[data-state], #suggestion[data-practice],
+   * #assign-button, #assignments li[data-practice][data-verdict],
+   * #trend-chart canvas.
+   */
+  function coachingCard(person, range, cat, c) {
+    const win = qs({ from: range.from, to: range.to }, ['from', 'to']).replace(/^\?/, '');
+    const sep = win ? '&' : '';
+    const suggestion = h('div', { id: 'suggestion', class: 'suggestion' }, loadingBox('the suggestion'));
+    const assignments = h('ul', { id: 'assignments', class: 'assignments' });
+    const chart = h('div', { id: 'trend-chart', class: 'trend-chart', 'aria-label': 'Weekly share of sessions per practice' });
+    const card = h('section', { id: 'coaching', class: 'card coaching', dataset: { state: 'loading' } },
+      h('div', { class: 'card-head' }, h('h2', null, 'Coaching'),
+        h('span', { class: 'muted small' }, 'one practice at a time')),
+      h('div', { class: 'coaching-grid' },
+        h('div', null, h('h3', null, 'Next practice'), suggestion, h('h3', null, 'Assignments'), assignments),
+        h('div', null, h('h3', null, 'Weekly trend'), chart)));
+
+    function showAssignments(list) {
+      assignments.replaceChildren(...(list.length ? list.map((a) => {
+        const info = practiceInfo(cat, a.practice);
+        return h('li', { dataset: { practice: a.practice, verdict: a.verdict } },
+          chip(info), ` ${a.start} → ${a.ends} · `, h('strong', null, a.verdict),
+          h('span', { class: 'muted small' },
+            ` · ${fmtInt(a.sessions_showing)} of ${plural(a.sessions_since, 'session')} since (before: ${pct(a.rate_before)})`));
+      }) : [h('li', { class: 'muted small' }, 'None yet.')]));
+    }
+    async function loadAssignments() {
+      const r = await api(`v1/coaching/assignments?person=${enc(person)}`, c.signal);
+      if (!c.dead) showAssignments(r.assignments || []);
+    }
+    function showSuggestion(s) {
+      if (!s || !s.practice) {
+        suggestion.replaceChildren(h('p', { class: 'muted' }, (s && s.reason) || 'Nothing to suggest.'));
+        return;
+      }
+      const info = practiceInfo(cat, s.practice);
+      const status = h('span', { class: 'assign-status muted small', role: 'status' });
+      const button = h('button', {
+        type: 'button', id: 'assign-button', class: 'btn',
+        onclick: async () => {
+          button.disabled = true;
+          status.textContent = 'Assigning…';
+          try {
+            await api('v1/coaching/assignments', c.signal, { person, practice: s.practice });
+            status.textContent = 'Assigned for 4 weeks.';
+            await loadAssignments();
+          } catch (e) {
+            if (e && e.name === 'AbortError') return;
+            status.textContent = e.message;
+            button.disabled = false;
+          }
+        },
+      }, 'Assign for 4 weeks');
+      suggestion.dataset.practice = s.practice;
+      suggestion.replaceChildren(
+        h('p', null, chip(info), ' ', h('span', { class: 'muted small' }, `${s.cohort} user`)),
+        h('p', { class: 'small' }, s.reason),
+        h('p', { class: 'small' }, 'Learn it from ', h('a', { href: hrefPerson(s.learn_from, range) }, s.learn_from),
+          ` (${pct(s.learn_from_share)} of their sessions).`),
+        h('p', null, button, ' ', status));
+    }
+    function drawTrend(t) {
+      const points = t.points || [];
+      if (!points.length || typeof uPlot !== 'function') {
+        chart.replaceChildren(h('p', { class: 'muted small' }, points.length ? 'Chart unavailable.' : 'No sessions in this window.'));
+        return;
+      }
+      // The practices seen at all, in catalog order (at most six lines).
+      const ids = orderIds(cat, cat.list.map((p) => p.id))
+        .filter((id) => points.some((p) => (p.share || {})[id] > 0)).slice(0, 6);
+      const xs = points.map((p) => Date.parse(p.start + 'T00:00:00Z') / 1000);
+      const data = [xs, ...ids.map((id) => points.map((p) => Math.round(100 * ((p.share || {})[id] || 0))))];
+      const series = [{}, ...ids.map((id) => {
+        const info = practiceInfo(cat, id);
+        return { label: info.name, stroke: info.color, width: 2, points: { show: true } };
+      })];
+      chart.replaceChildren();
+      const plot = new uPlot({
+        width: Math.max(320, chart.clientWidth || 520), height: 240, series,
+        scales: { y: { range: [0, 100] } },
+        axes: [{}, { values: (_, ticks) => ticks.map((v) => `${v}%`) }],
+      }, data, chart);
+      chart.dataset.series = String(ids.length);
+      c.plot = plot;
+    }
+    Promise.all([
+      api(`v1/coaching/suggestions?person=${enc(person)}${sep}${win}`, c.signal),
+      api(`v1/coaching/trends?person=${enc(person)}&bucket=week${sep}${win}`, c.signal),
+      loadAssignments(),
+    ]).then(([s, t]) => {
+      if (c.dead) return;
+      showSuggestion((s.people || [])[0]);
+      drawTrend(t);
+      card.dataset.state = 'loaded';
+    }).catch((e) => {
+      if (e && e.name === 'AbortError') return;
+      card.dataset.state = 'error';
+      suggestion.replaceChildren(h('p', { class: 'muted small' }, `Coaching unavailable: ${e.message}`));
+    });
+    return card;
   }
 
   // ---------------------------------------------------------- session view

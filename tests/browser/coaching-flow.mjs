@@ -1,0 +1,60 @@
+// The dashboard's coaching flow in headless Chromium, driven by Playwright
+// (playwright-core, with Debian's chromium): open a person's page, see the
+// suggested practice, click "Assign", see the assignment on the page. The
+// trend chart must have drawn lines (pixels of a series colour on its
+// canvas). Writes screenshots to OUTDIR and prints one JSON line of findings.
+//
+//   node tests/browser/coaching-flow.mjs URL OUTDIR
+//   (PLAYWRIGHT_CORE: the playwright-core module folder; CHROMIUM: the browser)
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const [url, outdir] = process.argv.slice(2);
+if (!url || !outdir) {
+  console.error('usage: coaching-flow.mjs URL OUTDIR');
+  process.exit(2);
+}
+const require = createRequire(import.meta.url);
+const { chromium } = require(process.env.PLAYWRIGHT_CORE);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+const out = {};
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  await page.waitForSelector('#coaching[data-state="loaded"]', { timeout: 30000 });
+  out.practice = await page.getAttribute('#suggestion', 'data-practice');
+  out.series = Number(await page.getAttribute('#trend-chart', 'data-series'));
+  // Pixels on the chart's canvas that are not white or grey: the drawn lines.
+  out.chart_pixels = await page.evaluate(() => {
+    const cv = document.querySelector('#trend-chart canvas');
+    if (!cv) return 0;
+    const d = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      const [r, g, b, a] = [d[i], d[i + 1], d[i + 2], d[i + 3]];
+      if (a > 0 && Math.max(r, g, b) - Math.min(r, g, b) > 40) n++;
+    }
+    return n;
+  });
+  await page.screenshot({ path: path.join(outdir, 'person-before.png'), fullPage: true });
+  out.before = await page.$$eval('#assignments li[data-practice]', (l) => l.length);
+  await page.click('#assign-button');
+  await page.waitForSelector(`#assignments li[data-practice="${out.practice}"]`, { timeout: 30000 });
+  out.after = await page.$$eval('#assignments li[data-practice]', (l) => l.map((x) => [x.dataset.practice, x.dataset.verdict]));
+  out.status = await page.textContent('.assign-status');
+  await page.screenshot({ path: path.join(outdir, 'person-assigned.png'), fullPage: true });
+  // Reloaded, the assignment is still on the person's page.
+  await page.reload();
+  await page.waitForSelector('#coaching[data-state="loaded"]', { timeout: 30000 });
+  out.after_reload = await page.$$eval('#assignments li[data-practice]', (l) => l.length);
+  out.errors = errors;
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(out));
