@@ -166,7 +166,7 @@ impl Scoped<'_> {
                 Err(forbidden(format!("you may only see your own rows (`person={person}`)")))
             }
             Principal::Manager { teams } => {
-                asked_teams(teams, &req.team)?;
+                require_own_team(teams, &req.team)?;
                 Ok(self.store.adoption_matrix(&req, &self.access()).await?)
             }
             _ => Ok(self.store.adoption_matrix(&req, &self.access()).await?),
@@ -181,7 +181,7 @@ impl Scoped<'_> {
             // Asked for one team, the roll-up has that team's rows only (no
             // organization rows); a manager's teams come out in order.
             Principal::Manager { teams } => {
-                asked_teams(teams, &req.team)?;
+                require_own_team(teams, &req.team)?;
                 Ok(self.store.quarterly(&req, &self.access()).await?)
             }
             Principal::Admin => Ok(self.store.quarterly(&req, &self.access()).await?),
@@ -231,7 +231,7 @@ impl Scoped<'_> {
                 Err(forbidden(format!("you may only see your own suggestion (`person={person}`)")))
             }
             Principal::Manager { teams } => {
-                asked_teams(teams, &req.team)?;
+                require_own_team(teams, &req.team)?;
                 Ok(self.store.suggestions(&req, &self.access()).await?)
             }
             _ => Ok(self.store.suggestions(&req, &self.access()).await?),
@@ -248,7 +248,7 @@ impl Scoped<'_> {
                 }
                 req.person = person.clone();
             }
-            Principal::Manager { teams } => asked_teams(teams, &req.team)?,
+            Principal::Manager { teams } => require_own_team(teams, &req.team)?,
             Principal::Admin => {}
         }
         Ok(self.store.trends(&req, &self.access()).await?)
@@ -280,7 +280,7 @@ impl Scoped<'_> {
                 Err(forbidden(format!("you may only see your own assignments (`person={person}`)")))
             }
             Principal::Manager { teams } => {
-                asked_teams(teams, &req.team)?;
+                require_own_team(teams, &req.team)?;
                 Ok(self.store.assignments(&req, &self.access()).await?)
             }
             _ => Ok(self.store.assignments(&req, &self.access()).await?),
@@ -294,7 +294,7 @@ impl Scoped<'_> {
                 return Err(forbidden("the monthly report is team data: for managers and admins"));
             }
             Principal::Manager { teams } => {
-                asked_teams(teams, team)?;
+                require_own_team(teams, team)?;
                 self.store.month_report(month, &self.access()).await?
             }
             Principal::Admin => self.store.month_report(month, &self.access()).await?,
@@ -314,7 +314,7 @@ impl Scoped<'_> {
 
 /// A manager who asks for one team must manage it (the store would answer
 /// an empty matrix; the refusal says why).
-fn asked_teams(teams: &[String], asked: &str) -> Result<(), AccessError> {
+fn require_own_team(teams: &[String], asked: &str) -> Result<(), AccessError> {
     if asked.is_empty() || teams.iter().any(|t| t == asked) {
         return Ok(());
     }

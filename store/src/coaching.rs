@@ -98,13 +98,6 @@ impl<'a> Team<'a> {
             .collect();
         Team { members, shares, ranked, teachers }
     }
-
-    /// A person's strong teammates: the top quarter by score (at least one)
-    /// of the others with enough sessions.
-    fn strong_for(&self, me: usize) -> Vec<usize> {
-        let others = self.ranked.iter().filter(|&&i| i != me).count();
-        self.ranked.iter().copied().filter(|&i| i != me).take(others.div_ceil(4)).collect()
-    }
 }
 
 /// One suggestion per person of `matrix` (a window of `weeks` weeks), in
@@ -118,12 +111,16 @@ pub fn suggestions(catalog: &Catalog, matrix: &AdoptionMatrix, weeks: f64, rules
     for (team, members) in teams {
         let t = Team::new(catalog, rules, members);
         let team_name = if team.is_empty() { "people with no team".to_string() } else { format!("team {team}") };
-        // The strong users of everyone outside the top quarter are the same people: their medians once.
-        let common: Vec<usize> = t.ranked.iter().copied().take(t.ranked.len().saturating_sub(1).div_ceil(4)).collect();
+        // A person's strong teammates are the top quarter by score (at least
+        // one) of the others with enough sessions: for everyone outside it,
+        // the same people (their medians once); for someone inside, the one
+        // ranked next takes their place.
+        let n = t.ranked.len().saturating_sub(1).div_ceil(4);
+        let common = &t.ranked[..n];
         let medians = |strong: &[usize]| -> Vec<f64> {
             (0..catalog.practices.len()).map(|p| median(strong.iter().map(|&i| t.shares[i][p]).collect())).collect()
         };
-        let common_medians = medians(&common);
+        let common_medians = medians(common);
         for (me_i, me) in t.members.iter().enumerate() {
             let mine = &t.shares[me_i];
             let breadth = mine.iter().filter(|&&x| x >= rules.breadth_share).count() as u32;
@@ -145,7 +142,14 @@ pub fn suggestions(catalog: &Catalog, matrix: &AdoptionMatrix, weeks: f64, rules
                 out.push(s);
                 continue;
             }
-            let strong = t.strong_for(me_i);
+            let (own_strong, own_medians);
+            let (strong, theirs): (&[usize], &[f64]) = if common.contains(&me_i) {
+                own_strong = t.ranked[..=n].iter().copied().filter(|&i| i != me_i).collect::<Vec<_>>();
+                own_medians = medians(&own_strong);
+                (&own_strong, &own_medians)
+            } else {
+                (common, &common_medians)
+            };
             if strong.is_empty() {
                 s.reason = format!(
                     "no one else in {team_name} has {} or more sessions in the window to learn from",
@@ -154,13 +158,6 @@ pub fn suggestions(catalog: &Catalog, matrix: &AdoptionMatrix, weeks: f64, rules
                 out.push(s);
                 continue;
             }
-            let own;
-            let theirs: &[f64] = if strong == common {
-                &common_medians
-            } else {
-                own = medians(&strong);
-                &own
-            };
             // The practice with the widest gap between the strong users' median and mine.
             let best = (0..catalog.practices.len())
                 .filter(|&p| mine[p] < rules.rarely && theirs[p] >= rules.often)

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use accrete_common::catalog::{BEFORE_SUFFIX, Catalog, UNLESS_SUFFIX};
 use accrete_common::proto::{
-    Evidence, PersonRow, PracticeRollup, QuarterRollup, QuarterlyRollups, SessionDetail, SessionSummary, TimelineEvent,
-    TranscriptEvent,
+    AdoptionMatrix, Evidence, PersonRow, PracticeRollup, QuarterRollup, QuarterlyRollups, SessionDetail,
+    SessionSummary, TimelineEvent, TranscriptEvent,
 };
 
 /// The first mark of one key in one file of a session.
@@ -168,6 +168,17 @@ pub fn score_rows(rows: &mut [PersonRow]) {
     for &i in eligible.iter().take(n) {
         rows[i].power_user = true;
     }
+}
+
+/// The matrix of these rows, scored ([`score_rows`]): both stores answer through this.
+pub fn adoption_matrix(catalog: &Catalog, mut people: Vec<PersonRow>) -> AdoptionMatrix {
+    score_rows(&mut people);
+    AdoptionMatrix { people, practice_ids: catalog.practice_ids(), catalog_version: catalog.version.clone() }
+}
+
+/// Practice ids in catalog order (ids the catalog lacks last), as ClickHouse lists them.
+pub fn in_catalog_order(catalog: &Catalog, ids: &mut [String]) {
+    ids.sort_by_key(|p| catalog.practices.iter().position(|c| c.id == *p).unwrap_or(usize::MAX));
 }
 
 /// A row with every catalog practice present (0 where unused).

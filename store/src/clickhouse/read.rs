@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::plan::{Rows, Values, bind};
 use super::{ClickHouseStore, sql};
-use crate::rollup::{MarkRow, PersonQuarter, empty_row, score_rows, session_detail};
+use crate::rollup::{MarkRow, PersonQuarter, adoption_matrix, empty_row, session_detail};
 use crate::{
     Access, AssignmentRecord, Filter, MAX_SESSIONS, MAX_TIMELINE, QueryStore, SessionFact, StoreError, catalog_message,
     time_bounds,
@@ -142,7 +142,7 @@ impl QueryStore for ClickHouseStore {
         let person = f.person.as_deref().unwrap_or_default();
         let order = |a: &MatrixRow, b: &MatrixRow| a.person.cmp(&b.person);
         let rows: Vec<MatrixRow> = self.rows(Rows::Matrix, (from, to), person, f.teams.as_deref(), order).await?;
-        let mut people: Vec<_> = rows
+        let people: Vec<_> = rows
             .into_iter()
             .map(|r| {
                 let mut row = empty_row(&self.catalog, &r.person, &r.team);
@@ -153,12 +153,7 @@ impl QueryStore for ClickHouseStore {
                 row
             })
             .collect();
-        score_rows(&mut people);
-        Ok(AdoptionMatrix {
-            people,
-            practice_ids: self.catalog.practice_ids(),
-            catalog_version: self.catalog.version.clone(),
-        })
+        Ok(adoption_matrix(&self.catalog, people))
     }
 
     async fn person_sessions(
@@ -168,8 +163,7 @@ impl QueryStore for ClickHouseStore {
     ) -> Result<PersonSessions, StoreError> {
         let (from, to) = time_bounds(&req.from, &req.to)?;
         let f = Filter::new(access, &req.person, "");
-        let teams = if f.person.as_deref() == Some(req.person.as_str()) { f.teams.as_deref() } else { Some(&[][..]) };
-        let sessions = self.sessions(from, to, &req.person, "", teams, MAX_SESSIONS as u64).await?;
+        let sessions = self.sessions(from, to, &req.person, "", f.teams.as_deref(), MAX_SESSIONS as u64).await?;
         Ok(PersonSessions { person: req.person.clone(), sessions })
     }
 

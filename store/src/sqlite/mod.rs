@@ -58,8 +58,7 @@ impl SqliteStore {
         if timeline {
             rollup::ensure_built(&mut writer)?;
         } else {
-            // Not kept up to date from here on: built again when next needed.
-            writer.execute("DELETE FROM meta WHERE key = 'month_rollup'", [])?;
+            writer.execute(sql::FORGET_ROLLUP, [])?;
         }
         let reader = open(&path)?;
         Ok(SqliteStore {

@@ -13,7 +13,7 @@ use rusqlite::params;
 
 use super::rollup;
 use super::{SqliteStore, session_marks, sql};
-use crate::rollup::{PersonQuarter, empty_row, score_rows, session_detail};
+use crate::rollup::{PersonQuarter, adoption_matrix, empty_row, in_catalog_order, session_detail};
 use crate::{
     Access, AssignmentRecord, Filter, MAX_SESSIONS, MAX_TIMELINE, QueryStore, SessionFact, StoreError, catalog_message,
     time_bounds,
@@ -33,12 +33,6 @@ fn summary_row(r: &rusqlite::Row) -> rusqlite::Result<SessionSummary> {
     })
 }
 
-/// A summary's practices in catalog order, as ClickHouse lists them
-/// (`group_concat` gives them in key order).
-fn in_catalog_order(catalog: &Catalog, s: &mut SessionSummary) {
-    s.practices.sort_by_key(|p| catalog.practices.iter().position(|c| c.id == *p).unwrap_or(usize::MAX));
-}
-
 #[async_trait]
 impl QueryStore for SqliteStore {
     async fn adoption_matrix(&self, req: &MatrixRequest, access: &Access) -> Result<AdoptionMatrix, StoreError> {
@@ -49,13 +43,7 @@ impl QueryStore for SqliteStore {
         let rollups = self.timeline && person.is_none();
         Self::with(&self.reader, move |c| {
             let rows = matrix_rows(c, &catalog, (from, to), person, teams, rollups)?;
-            let mut people: Vec<_> = rows.into_values().collect();
-            score_rows(&mut people);
-            Ok(AdoptionMatrix {
-                people,
-                practice_ids: catalog.practice_ids(),
-                catalog_version: catalog.version.clone(),
-            })
+            Ok(adoption_matrix(&catalog, rows.into_values().collect()))
         })
         .await
     }
@@ -78,7 +66,8 @@ impl QueryStore for SqliteStore {
             let mut sessions = st
                 .query_map(params![from, to, person, teams, MAX_SESSIONS], summary_row)?
                 .collect::<Result<Vec<_>, _>>()?;
-            sessions.iter_mut().for_each(|s| in_catalog_order(&catalog, s));
+            // `group_concat` gives them in key order.
+            sessions.iter_mut().for_each(|s| in_catalog_order(&catalog, &mut s.practices));
             Ok(PersonSessions { person, sessions })
         })
         .await
@@ -95,7 +84,7 @@ impl QueryStore for SqliteStore {
                 [] => return Err(StoreError::NotFound(format!("no session `{id}`"))),
                 [one] => {
                     let mut one = one.clone();
-                    in_catalog_order(&catalog, &mut one);
+                    in_catalog_order(&catalog, &mut one.practices);
                     one
                 }
                 _ => {
@@ -155,7 +144,7 @@ impl QueryStore for SqliteStore {
             })?;
             let mut out = rows.collect::<Result<Vec<_>, _>>()?;
             for f in &mut out {
-                f.practices.sort_by_key(|p| catalog.practices.iter().position(|c| c.id == *p).unwrap_or(usize::MAX));
+                in_catalog_order(&catalog, &mut f.practices);
             }
             Ok(out)
         })
@@ -217,24 +206,23 @@ fn matrix_rows(
 ) -> Result<BTreeMap<String, PersonRow>, StoreError> {
     let mut rows: BTreeMap<String, PersonRow> = BTreeMap::new();
     let plan = if rollups { rollup::plan(from, to) } else { rollup::Plan { months: None, raw: vec![(from, to)] } };
-    let mut sources: Vec<(String, String, [rusqlite::types::Value; 4])> = Vec::new();
     use rusqlite::types::Value as V;
     let opt = |v: Option<i64>| v.map_or(V::Null, V::Integer);
     let text = |v: &Option<String>| v.clone().map_or(V::Null, V::Text);
+    // (sessions statement, practices statement, their values)
+    let mut sources: Vec<(String, String, Vec<V>)> = Vec::new();
     if let Some((lo, hi)) = plan.months {
-        let binds = [V::Integer(lo), V::Integer(hi), text(&teams), V::Null];
+        let binds = vec![V::Integer(lo), V::Integer(hi), text(&teams)];
         sources.push((sql::rollup_matrix_sessions(), sql::rollup_matrix_practices(), binds));
     }
     for (f, t) in plan.raw {
-        let binds = [opt(f), opt(t), text(&person), text(&teams)];
+        let binds = vec![opt(f), opt(t), text(&person), text(&teams)];
         let between = f.is_some() && t.is_some();
         sources.push((sql::matrix_sessions(between), sql::matrix_practices(between), binds));
     }
     for (sessions_sql, practices_sql, binds) in &sources {
-        // The roll-up statements take three values, the raw ones four.
-        let n = if sessions_sql.contains("month_rollup") { 3 } else { 4 };
         let mut st = c.prepare_cached(sessions_sql)?;
-        let mut q = st.query(rusqlite::params_from_iter(&binds[..n]))?;
+        let mut q = st.query(rusqlite::params_from_iter(binds))?;
         while let Some(r) = q.next()? {
             let (p, team): (String, String) = (r.get(0)?, r.get(1)?);
             let row = rows.entry(p.clone()).or_insert_with(|| empty_row(catalog, &p, &team));
@@ -242,7 +230,7 @@ fn matrix_rows(
             row.sessions += r.get::<_, i64>(2)? as u64;
         }
         let mut st = c.prepare_cached(practices_sql)?;
-        let mut q = st.query(rusqlite::params_from_iter(&binds[..n]))?;
+        let mut q = st.query(rusqlite::params_from_iter(binds))?;
         while let Some(r) = q.next()? {
             let (p, practice): (String, String) = (r.get(0)?, r.get(1)?);
             if let Some(row) = rows.get_mut(&p)

@@ -82,6 +82,9 @@ const MONTH: &str = "CASE WHEN s.started_ms IS NULL THEN -1
 /// builds them once, from its sessions).
 pub const ROLLUP_BUILT: &str = "SELECT count(*) FROM meta WHERE key = 'month_rollup' AND value = '1'";
 
+/// The roll-ups are no longer kept up to date (a one-shot store): built again when next needed.
+pub const FORGET_ROLLUP: &str = "DELETE FROM meta WHERE key = 'month_rollup'";
+
 /// Builds the month roll-ups from scratch (in the caller's transaction).
 pub fn rebuild_rollup() -> String {
     format!(
