@@ -25,7 +25,7 @@ pub async fn up(cfg: Config) -> anyhow::Result<ExitCode> {
     for s in &cfg.sources {
         output::warn_about_cleanup(&s.path);
     }
-    let store = Arc::new(SqliteStore::open(&cfg.data_dir, catalog.clone())?);
+    let store = Arc::new(SqliteStore::open(&cfg.data_dir, catalog.clone())?.with_rules((&cfg.coaching).into()));
     let _lock = lock_data_dir(&cfg.data_dir)?;
     let board = StatusBoard::new();
     // Known before the API answers, so `/v1/status` never reports an
@@ -169,9 +169,11 @@ pub async fn report(cfg: Config, month: &str, store_kind: &str, out: &std::path:
             if !cfg.data_dir.join("accrete.db").is_file() {
                 bail!("{} holds no accrete.db: is it the --data-dir of `accrete up`?", cfg.data_dir.display());
             }
-            Arc::new(SqliteStore::open(&cfg.data_dir, catalog.clone())?)
+            Arc::new(SqliteStore::open(&cfg.data_dir, catalog.clone())?.with_rules((&cfg.coaching).into()))
         }
-        "clickhouse" => Arc::new(accrete_store::ClickHouseStore::new(&cfg.clickhouse, catalog.clone())),
+        "clickhouse" => Arc::new(
+            accrete_store::ClickHouseStore::new(&cfg.clickhouse, catalog.clone()).with_rules((&cfg.coaching).into()),
+        ),
         other => bail!("--store must be sqlite or clickhouse, not `{other}`"),
     };
     let teams = store.month_report(month, &Access::All).await?;

@@ -22,7 +22,7 @@
 
 use accrete_common::config::{ApiToken, Role};
 use accrete_common::proto::{
-    AdoptionMatrix, Assignment, Assignments, CreateAssignmentRequest, ListAssignmentsRequest, MatrixRequest,
+    AdoptionMatrix, Assignment, Assignments, CreateAssignmentRequest, Examples, ExamplesRequest, ListAssignmentsRequest, MatrixRequest,
     PersonSessions, PersonSessionsRequest, QuarterlyRequest, QuarterlyRollups, SessionDetail, SessionRequest,
     Suggestions, SuggestionsRequest, Trends, TrendsRequest,
 };
@@ -252,6 +252,22 @@ impl Scoped<'_> {
             Principal::Admin => {}
         }
         Ok(self.store.trends(&req, &self.access()).await?)
+    }
+
+    /// Who to learn a practice from: a manager among their teams' people, an
+    /// admin among everyone, a member among their own sessions (another
+    /// person's drill-down would be refused them anyway).
+    pub async fn examples(&self, req: ExamplesRequest) -> Result<Examples, AccessError> {
+        match self.who {
+            Principal::Member { person } if (!req.person.is_empty() && req.person != *person) || !req.team.is_empty() => {
+                Err(forbidden(format!("you may only see your own example sessions (`person={person}`)")))
+            }
+            Principal::Manager { teams } => {
+                require_own_team(teams, &req.team)?;
+                Ok(self.store.examples(&req, &self.access()).await?)
+            }
+            _ => Ok(self.store.examples(&req, &self.access()).await?),
+        }
     }
 
     /// Assigns a practice: managers to the people of their teams, admins to

@@ -3,7 +3,7 @@
 
 use accrete_common::metrics::counter;
 use accrete_common::proto::{
-    CreateAssignmentRequest, ListAssignmentsRequest, MatrixRequest, PersonSessionsRequest, QuarterlyRequest,
+    CreateAssignmentRequest, ExamplesRequest, ListAssignmentsRequest, MatrixRequest, PersonSessionsRequest, QuarterlyRequest,
     SessionRequest, SuggestionsRequest, TrendsRequest,
 };
 use accrete_store::StoreError;
@@ -44,6 +44,7 @@ pub fn routes(state: ApiState) -> Router {
         .route("/v1/rollups/quarterly", get(quarterly))
         .route("/v1/coaching/suggestions", get(suggestions))
         .route("/v1/coaching/trends", get(trends))
+        .route("/v1/coaching/examples", get(examples))
         .route("/v1/coaching/assignments", get(list_assignments).post(create_assignment))
         .route("/v1/coaching/report", get(month_report))
         .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such route".into()) })
@@ -222,6 +223,31 @@ async fn trends(
     let Query(q) = q?;
     let req = TrendsRequest { from: q.from, to: q.to, person: q.person, team: q.team, bucket: q.bucket };
     Ok(Json(s.scoped(&who).trends(req).await?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ExampleParams {
+    #[serde(default)]
+    practice: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    team: String,
+}
+
+async fn examples(
+    State(s): State<ApiState>,
+    Caller(who): Caller,
+    q: Result<Query<ExampleParams>, QueryRejection>,
+) -> ApiResult<accrete_common::proto::Examples> {
+    let Query(q) = q?;
+    let req = ExamplesRequest { practice: q.practice, from: q.from, to: q.to, person: q.person, team: q.team };
+    Ok(Json(s.scoped(&who).examples(req).await?))
 }
 
 /// The body of `POST /v1/coaching/assignments`.

@@ -469,6 +469,7 @@ impl Normalizer<'_> {
         let mut push_text = |t: &str, ev: &mut TranscriptEvent| {
             if ty == "user" && !l.is_compact_summary.0 {
                 extract_commands(t, &mut ev.commands);
+                ev.interrupted |= !ev.is_sidechain && t.starts_with("[Request interrupted");
             }
             if self.share_content {
                 if !text.is_empty() {

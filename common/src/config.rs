@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+mod coaching;
+pub use coaching::CoachingConfig;
+
 /// The HTTP + gRPC port `accrete up` listens on unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:7430";
 
@@ -51,6 +54,8 @@ pub struct Config {
     pub api: ApiConfig,
     /// Health, metrics and trace export of the service roles.
     pub telemetry: TelemetryConfig,
+    /// The coaching loop's thresholds (docs/coaching.md).
+    pub coaching: CoachingConfig,
 }
 
 /// What operators watch: an admin port for probes and Prometheus, and
@@ -309,6 +314,7 @@ impl Default for Config {
             teams: Default::default(),
             api: ApiConfig::default(),
             telemetry: TelemetryConfig::default(),
+            coaching: CoachingConfig::default(),
         }
     }
 }
@@ -428,6 +434,7 @@ impl Config {
             return Err(invalid("log.format", format!("`{}` is not `text` or `json`", self.log.format)));
         }
         self.telemetry.validate()?;
+        self.coaching.validate()?;
         self.api.validate()
     }
 

@@ -93,7 +93,7 @@ pub fn validate(
 
 /// The check-in of an assignment from the person's sessions in the window
 /// before the cycle and since its start (`facts`, oldest first).
-pub fn check_in(a: &AssignmentRecord, team: &str, facts: &[SessionFact], now_ms: i64) -> Assignment {
+pub fn check_in(a: &AssignmentRecord, team: &str, facts: &[SessionFact], rule: Adoption, now_ms: i64) -> Assignment {
     let shows = |f: &SessionFact| f.practices.contains(&a.practice);
     let before: Vec<&SessionFact> =
         facts.iter().filter(|f| f.started_ms >= a.before_ms() && f.started_ms < a.start_ms).collect();
@@ -101,7 +101,6 @@ pub fn check_in(a: &AssignmentRecord, team: &str, facts: &[SessionFact], now_ms:
         facts.iter().filter(|f| f.started_ms >= a.start_ms && f.started_ms < a.end_ms()).collect();
     let showing = since.iter().filter(|f| shows(f)).count() as u64;
     let rate = |n: u64, of: usize| if of == 0 { 0.0 } else { (n as f64 / of as f64 * 1000.0).round() / 1000.0 };
-    let rule = Adoption::default();
     let last = &since[since.len().saturating_sub(rule.m as usize)..];
     let verdict = if now_ms < a.end_ms() {
         "in progress"
@@ -196,14 +195,14 @@ mod tests {
             fact("2026-01-15T09:00:00Z", true),
             fact("2026-01-20T09:00:00Z", false),
         ];
-        let during = check_in(&a, "web", &facts[..4], t("2026-01-10"));
+        let during = check_in(&a, "web", &facts[..4], Adoption::default(), t("2026-01-10"));
         assert_eq!((during.verdict.as_str(), during.sessions_since, during.sessions_showing), ("in progress", 2, 2));
-        let after = check_in(&a, "web", &facts, t("2026-02-01"));
+        let after = check_in(&a, "web", &facts, Adoption::default(), t("2026-02-01"));
         assert_eq!((after.sessions_since, after.sessions_showing, after.rate_since), (4, 3, 0.75));
         assert_eq!((after.sessions_before, after.rate_before), (2, 0.5));
         assert_eq!((after.verdict.as_str(), after.ends.as_str()), ("adopted", "2026-01-19"));
-        let once = check_in(&a, "web", &facts[..3], t("2026-02-01"));
+        let once = check_in(&a, "web", &facts[..3], Adoption::default(), t("2026-02-01"));
         assert_eq!(once.verdict, "tried");
-        assert_eq!(check_in(&a, "web", &facts[..2], t("2026-02-01")).verdict, "not yet");
+        assert_eq!(check_in(&a, "web", &facts[..2], Adoption::default(), t("2026-02-01")).verdict, "not yet");
     }
 }

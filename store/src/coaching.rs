@@ -7,9 +7,13 @@
 use std::collections::BTreeMap;
 
 use accrete_common::catalog::Catalog;
+use accrete_common::config::CoachingConfig;
 use accrete_common::proto::{AdoptionMatrix, PersonRow, Suggestion};
 
-/// The thresholds of the rules (the defaults are documented).
+use crate::trends::Adoption;
+
+/// The thresholds of the rules: `[coaching]` in the configuration
+/// ([`CoachingConfig`], whose defaults are documented).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rules {
     /// A person rarely shows a practice below this share of their sessions.
@@ -24,11 +28,32 @@ pub struct Rules {
     pub heavy: (u32, f64),
     /// Moderate: at least this breadth and sessions per week (else light).
     pub moderate: (u32, f64),
+    /// Adopted: seen in N of the last M sessions.
+    pub adoption: Adoption,
+    /// Who to learn from: people per practice, example sessions per person.
+    pub teachers: usize,
+    pub examples: usize,
+}
+
+impl From<&CoachingConfig> for Rules {
+    fn from(c: &CoachingConfig) -> Rules {
+        Rules {
+            rarely: c.rarely,
+            often: c.often,
+            min_sessions: c.min_sessions,
+            breadth_share: c.breadth_share,
+            heavy: (c.heavy_breadth, c.heavy_sessions_per_week),
+            moderate: (c.moderate_breadth, c.moderate_sessions_per_week),
+            adoption: Adoption { n: c.adopted_n, m: c.adopted_m },
+            teachers: c.teachers,
+            examples: c.examples,
+        }
+    }
 }
 
 impl Default for Rules {
     fn default() -> Rules {
-        Rules { rarely: 0.2, often: 0.5, min_sessions: 3, breadth_share: 0.2, heavy: (6, 3.0), moderate: (3, 1.0) }
+        Rules::from(&CoachingConfig::default())
     }
 }
 

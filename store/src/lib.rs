@@ -10,6 +10,7 @@ pub mod assignments;
 pub mod clickhouse;
 pub mod coaching;
 mod error;
+pub mod examples;
 pub mod report;
 pub mod rollup;
 pub mod sqlite;
@@ -21,9 +22,10 @@ use std::sync::Arc;
 use accrete_common::catalog::Catalog;
 use accrete_common::pipeline::{Checkpoint, Classified, FileCheckpoint};
 use accrete_common::proto::{
-    AdoptionMatrix, Assignment, Assignments, Catalog as CatalogMsg, CreateAssignmentRequest, ListAssignmentsRequest,
+    AdoptionMatrix, Assignment, Assignments, Catalog as CatalogMsg, CreateAssignmentRequest, Examples, ExamplesRequest,
+    ListAssignmentsRequest,
     MatrixRequest, PersonSessions, PersonSessionsRequest, Practice, QuarterlyRequest, QuarterlyRollups, SessionDetail,
-    SessionRequest, Suggestions, SuggestionsRequest, Trends, TrendsRequest,
+    SessionRequest, Suggestions, SuggestionsRequest, Teacher, Trends, TrendsRequest,
 };
 use async_trait::async_trait;
 
@@ -83,8 +85,17 @@ pub trait QueryStore: Send + Sync {
     async fn record_assignment(&self, a: &AssignmentRecord) -> Result<(), StoreError>;
     /// The assignment log, oldest first.
     async fn assignment_records(&self) -> Result<Vec<AssignmentRecord>, StoreError>;
+    /// Each session's marks and interruptions, of these of one person's
+    /// sessions (for ranking example sessions).
+    async fn session_moments(
+        &self,
+        person: &str,
+        sessions: &[String],
+    ) -> Result<Vec<examples::SessionMoments>, StoreError>;
     fn catalog(&self) -> CatalogMsg;
     fn catalog_ref(&self) -> &Catalog;
+    /// The coaching thresholds (`[coaching]`).
+    fn rules(&self) -> &coaching::Rules;
 
     /// Quarterly proficiency per team and, for an unscoped query of no one
     /// team, for the whole organization. A scoped query gets its teams' rows,
@@ -113,7 +124,7 @@ pub trait QueryStore: Send + Sync {
         let req_m = MatrixRequest { from: fmt(from), to: fmt(to), ..Default::default() };
         let m = self.adoption_matrix(&req_m, &Access::All).await?;
         let weeks = (to - from) as f64 / (7 * DAY_MS) as f64;
-        let mut people = coaching::suggestions(self.catalog_ref(), &m, weeks, &coaching::Rules::default());
+        let mut people = coaching::suggestions(self.catalog_ref(), &m, weeks, self.rules());
         let f = Filter::new(access, &req.person, &req.team);
         people.retain(|s| f.admits(&s.person, &s.team));
         Ok(Suggestions { people, from_ms: from, to_ms: to })
@@ -130,7 +141,7 @@ pub trait QueryStore: Send + Sync {
         let (from, to) = window(&req.from, &req.to, TREND_WEEKS)?;
         let f = Filter::new(access, &req.person, &req.team);
         let facts = if f.is_empty() { Vec::new() } else { self.session_facts(from, to, &f).await? };
-        let rule = trends::Adoption::default();
+        let rule = self.rules().adoption;
         let mut t = trends::trends(self.catalog_ref(), &facts, bucket, rule, req.person.is_empty());
         (t.from_ms, t.to_ms) = (from, to);
         Ok(t)
@@ -148,7 +159,7 @@ pub trait QueryStore: Send + Sync {
         self.record_assignment(&record).await?;
         let f = Filter { person: Some(record.person.clone()), teams: None };
         let facts = self.session_facts(record.before_ms(), record.end_ms(), &f).await?;
-        Ok(assignments::check_in(&record, team, &facts, now))
+        Ok(assignments::check_in(&record, team, &facts, self.rules().adoption, now))
     }
 
     /// The assignments `access` (and the request's person and team) cover,
@@ -169,9 +180,51 @@ pub trait QueryStore: Send + Sync {
             }
             let only = Filter { person: Some(r.person.clone()), teams: None };
             let facts = self.session_facts(r.before_ms(), r.end_ms(), &only).await?;
-            out.push(assignments::check_in(r, team, &facts, now));
+            out.push(assignments::check_in(r, team, &facts, self.rules().adoption, now));
         }
         Ok(Assignments { assignments: out })
+    }
+
+    /// Who to learn a practice from ([`examples`]): within `access` (and the
+    /// request's team or person), the people showing it most consistently in
+    /// the window, each with their best example sessions.
+    async fn examples(&self, req: &ExamplesRequest, access: &Access) -> Result<Examples, StoreError> {
+        if !self.catalog_ref().practices.iter().any(|p| p.id == req.practice) {
+            let what = if req.practice.is_empty() { "is required".to_string() } else { format!("`{}` is not in the catalog", req.practice) };
+            return Err(StoreError::InvalidArgument(format!("`practice` {what}")));
+        }
+        let (from, to) = window(&req.from, &req.to, SUGGESTION_WEEKS)?;
+        let fmt = accrete_common::time::format_rfc3339_ms;
+        let m = MatrixRequest { from: fmt(from), to: fmt(to), person: req.person.clone(), team: req.team.clone() };
+        let m = self.adoption_matrix(&m, access).await?;
+        let rules = self.rules();
+        let mut people = Vec::new();
+        for t in examples::teachers(&m, &req.practice, rules) {
+            let sr = PersonSessionsRequest { person: t.person.clone(), from: fmt(from), to: fmt(to) };
+            let mut sessions = self.person_sessions(&sr, access).await?.sessions;
+            sessions.retain(|s| s.practices.contains(&req.practice));
+            let ids: Vec<String> = sessions.iter().map(|s| s.session_id.clone()).collect();
+            let moments = self.session_moments(&t.person, &ids).await?;
+            let n = *t.practices.get(&req.practice).unwrap_or(&0);
+            people.push(Teacher {
+                person: t.person.clone(),
+                team: t.team.clone(),
+                sessions: t.sessions,
+                sessions_showing: n,
+                share: (n as f64 / t.sessions as f64 * 1000.0).round() / 1000.0,
+                examples: examples::rank(self.catalog_ref(), &req.practice, &sessions, &moments, rules.examples),
+            });
+        }
+        let reason = if people.is_empty() {
+            format!(
+                "nobody here with at least {} sessions in the window shows {} yet",
+                rules.min_sessions,
+                self.catalog_ref().practices.iter().find(|p| p.id == req.practice).map_or("it", |p| p.name.as_str())
+            )
+        } else {
+            String::new()
+        };
+        Ok(Examples { practice: req.practice.clone(), people, reason, from_ms: from, to_ms: to })
     }
 
     /// The monthly report of every team `access` covers (`month`:
@@ -191,7 +244,7 @@ pub trait QueryStore: Send + Sync {
         let this = self.adoption_matrix(&matrix(start, end), &Access::All).await?;
         let before = self.adoption_matrix(&matrix(prev, start), &Access::All).await?;
         let weeks = (end - start) as f64 / (7 * DAY_MS) as f64;
-        let suggestions = coaching::suggestions(self.catalog_ref(), &this, weeks, &coaching::Rules::default());
+        let suggestions = coaching::suggestions(self.catalog_ref(), &this, weeks, self.rules());
         let all = self.assignments(&ListAssignmentsRequest::default(), &Access::All).await?.assignments;
         let ended: Vec<Assignment> =
             all.into_iter().filter(|a| parse_rfc3339_ms(&a.ends).is_some_and(|e| e > start && e <= end)).collect();

@@ -107,6 +107,10 @@ pub fn content_json(ev: &TranscriptEvent) -> Option<String> {
     })
 }
 
+/// The summary of a line where the person stopped the agent: the stores
+/// count these to rank example sessions ([`crate::examples`]).
+pub const INTERRUPTED: &str = "interrupted";
+
 /// A one-line, content-free description of an event for the timeline.
 pub fn summarize(ev: &TranscriptEvent) -> String {
     let mut parts: Vec<String> = Vec::new();
@@ -131,7 +135,9 @@ pub fn summarize(ev: &TranscriptEvent) -> String {
     if !ev.permission_mode.is_empty() && ev.permission_mode != "default" {
         parts.push(format!("mode {}", ev.permission_mode));
     }
-    if ev.is_compact_summary {
+    if ev.interrupted {
+        parts.push(INTERRUPTED.into());
+    } else if ev.is_compact_summary {
         parts.push("compaction summary".into());
     } else if ev.is_meta {
         parts.push("injected".into());

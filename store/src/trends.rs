@@ -19,7 +19,8 @@ pub struct SessionFact {
     pub practices: Vec<String>,
 }
 
-/// Adopted: seen in at least `n` of the last `m` sessions (defaults 3 of 10).
+/// Adopted: seen in at least `n` of the last `m` sessions (defaults 3 of
+/// 10, `coaching.adopted_n` / `adopted_m`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Adoption {
     pub n: u32,
@@ -28,7 +29,7 @@ pub struct Adoption {
 
 impl Default for Adoption {
     fn default() -> Adoption {
-        Adoption { n: 3, m: 10 }
+        crate::coaching::Rules::default().adoption
     }
 }
 

@@ -33,6 +33,7 @@ pub struct ClickHouseStore {
     /// Answer organization and team queries from the roll-ups.
     rollups: bool,
     fingerprint: String,
+    rules: Arc<crate::coaching::Rules>,
 }
 
 impl ClickHouseStore {
@@ -49,7 +50,14 @@ impl ClickHouseStore {
                 clickhouse::Compression::None
             });
         let fingerprint = sql::catalog_fingerprint(&catalog);
-        ClickHouseStore { client, db: cfg.database.clone(), catalog, rollups: cfg.rollups, fingerprint }
+        let rules = Arc::default();
+        ClickHouseStore { client, db: cfg.database.clone(), catalog, rollups: cfg.rollups, fingerprint, rules }
+    }
+
+    /// Uses these coaching thresholds (`[coaching]`) instead of the defaults.
+    pub fn with_rules(mut self, rules: crate::coaching::Rules) -> ClickHouseStore {
+        self.rules = Arc::new(rules);
+        self
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {

@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use super::plan::{Rows, Values, bind};
 use super::{ClickHouseStore, sql};
-use crate::rollup::{MarkRow, PersonQuarter, adoption_matrix, empty_row, session_detail};
+use crate::coaching::Rules;
+use crate::examples::SessionMoments;
+use crate::rollup::{INTERRUPTED, MarkRow, PersonQuarter, adoption_matrix, empty_row, session_detail};
 use crate::{
     Access, AssignmentRecord, Filter, MAX_SESSIONS, MAX_TIMELINE, QueryStore, SessionFact, StoreError, catalog_message,
     time_bounds,
@@ -41,6 +43,17 @@ struct SessionRow {
 
 #[derive(Row, Deserialize)]
 struct MarkFetch {
+    key: String,
+    agent_id: String,
+    ordinal: u64,
+    line: u64,
+    ts_ms: i64,
+    evidence: String,
+}
+
+#[derive(Row, Deserialize)]
+struct MomentMark {
+    session_id: String,
     key: String,
     agent_id: String,
     ordinal: u64,
@@ -311,11 +324,52 @@ impl QueryStore for ClickHouseStore {
             .collect())
     }
 
+    async fn session_moments(&self, person: &str, sessions: &[String]) -> Result<Vec<SessionMoments>, StoreError> {
+        if sessions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<MomentMark> =
+            self.client.query(&sql::moments_marks(&self.db)).bind(person).bind(sessions).fetch_all().await?;
+        let stops: Vec<(String, u64)> = self
+            .client
+            .query(&sql::moments_interruptions(&self.db))
+            .bind(INTERRUPTED)
+            .bind(person)
+            .bind(sessions)
+            .fetch_all()
+            .await?;
+        let mut out: Vec<SessionMoments> =
+            sessions.iter().map(|s| SessionMoments { session_id: s.clone(), ..Default::default() }).collect();
+        let at = |out: &[SessionMoments], id: &str| out.iter().position(|m| m.session_id == id);
+        for m in marks {
+            if let Some(i) = at(&out, &m.session_id) {
+                out[i].marks.push(MarkRow {
+                    key: m.key,
+                    agent_id: m.agent_id,
+                    ordinal: m.ordinal,
+                    line: m.line,
+                    timestamp_ms: m.ts_ms,
+                    evidence: m.evidence,
+                });
+            }
+        }
+        for (id, n) in stops {
+            if let Some(i) = at(&out, &id) {
+                out[i].interruptions = n as u32;
+            }
+        }
+        Ok(out)
+    }
+
     fn catalog(&self) -> CatalogMsg {
         catalog_message(&self.catalog)
     }
 
     fn catalog_ref(&self) -> &Catalog {
         &self.catalog
+    }
+
+    fn rules(&self) -> &Rules {
+        &self.rules
     }
 }

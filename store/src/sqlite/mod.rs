@@ -31,6 +31,7 @@ pub struct SqliteStore {
     /// Keep every event for the drill-down timeline, and the month roll-ups
     /// (off for one-shot runs that only print the matrix).
     timeline: bool,
+    rules: Arc<crate::coaching::Rules>,
 }
 
 fn open(path: &Path) -> Result<Connection, StoreError> {
@@ -66,7 +67,14 @@ impl SqliteStore {
             reader: Arc::new(Mutex::new(reader)),
             catalog,
             timeline,
+            rules: Arc::default(),
         })
+    }
+
+    /// Uses these coaching thresholds (`[coaching]`) instead of the defaults.
+    pub fn with_rules(mut self, rules: crate::coaching::Rules) -> SqliteStore {
+        self.rules = Arc::new(rules);
+        self
     }
 
     /// Runs `f` on a connection off the async threads (SQLite blocks).

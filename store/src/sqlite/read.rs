@@ -13,7 +13,9 @@ use rusqlite::params;
 
 use super::rollup;
 use super::{SqliteStore, session_marks, sql};
-use crate::rollup::{PersonQuarter, adoption_matrix, empty_row, in_catalog_order, session_detail};
+use crate::coaching::Rules;
+use crate::examples::SessionMoments;
+use crate::rollup::{INTERRUPTED, PersonQuarter, adoption_matrix, empty_row, in_catalog_order, session_detail};
 use crate::{
     Access, AssignmentRecord, Filter, MAX_SESSIONS, MAX_TIMELINE, QueryStore, SessionFact, StoreError, catalog_message,
     time_bounds,
@@ -183,12 +185,32 @@ impl QueryStore for SqliteStore {
         .await
     }
 
+    async fn session_moments(&self, person: &str, sessions: &[String]) -> Result<Vec<SessionMoments>, StoreError> {
+        let (person, sessions) = (person.to_string(), sessions.to_vec());
+        Self::with(&self.reader, move |c| {
+            let mut out = Vec::with_capacity(sessions.len());
+            for id in sessions {
+                let mut sel = c.prepare_cached(sql::SELECT_SESSION_MARKS)?;
+                let marks = session_marks(&mut sel, &person, &id)?;
+                let mut st = c.prepare_cached(sql::SESSION_INTERRUPTIONS)?;
+                let interruptions: i64 = st.query_row(params![person, id, INTERRUPTED], |r| r.get(0))?;
+                out.push(SessionMoments { session_id: id, marks, interruptions: interruptions as u32 });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     fn catalog(&self) -> CatalogMsg {
         catalog_message(&self.catalog)
     }
 
     fn catalog_ref(&self) -> &Catalog {
         &self.catalog
+    }
+
+    fn rules(&self) -> &Rules {
+        &self.rules
     }
 }
 

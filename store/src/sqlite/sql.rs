@@ -186,6 +186,11 @@ ON CONFLICT (person, session_id, agent_id, key) DO UPDATE SET
 pub const SELECT_SESSION_MARKS: &str =
     "SELECT key, agent_id, ordinal, line, ts_ms, evidence FROM marks WHERE person = ?1 AND session_id = ?2";
 
+/// The main-thread user lines of a session where the person stopped the
+/// agent (their summary says so: `rollup::INTERRUPTED`).
+pub const SESSION_INTERRUPTIONS: &str = "SELECT count(*) FROM events
+WHERE person = ?1 AND session_id = ?2 AND agent_id = '' AND line_type = 'user' AND instr(summary, ?3) > 0";
+
 pub const DELETE_SESSION_PRACTICES: &str = "DELETE FROM session_practices WHERE person = ?1 AND session_id = ?2";
 pub const INSERT_SESSION_PRACTICE: &str =
     "INSERT OR IGNORE INTO session_practices (person, session_id, practice) VALUES (?1, ?2, ?3)";

@@ -226,6 +226,25 @@ pub fn session_marks(db: &str) -> String {
     )
 }
 
+/// The first mark of each key and file of several of one person's sessions.
+pub fn moments_marks(db: &str) -> String {
+    format!(
+        "SELECT session_id, key, agent_id, min(ordinal) AS first_ordinal, argMin(line, ordinal) AS first_line,
+                argMin(ts_ms, ordinal) AS first_ts_ms, argMin(evidence, ordinal) AS first_evidence
+         FROM {db}.marks WHERE person = ? AND session_id IN ? GROUP BY session_id, key, agent_id"
+    )
+}
+
+/// Per session, the main-thread user lines where the person stopped the
+/// agent; each event once, though a redelivered one is stored twice until
+/// its merge.
+pub fn moments_interruptions(db: &str) -> String {
+    format!(
+        "SELECT session_id, uniqExactIf((offset, part), line_type = 'user' AND position(summary, ?) > 0) AS n
+         FROM {db}.events WHERE person = ? AND session_id IN ? AND agent_id = '' GROUP BY session_id"
+    )
+}
+
 pub fn session_timeline(db: &str) -> String {
     format!(
         "SELECT agent_id, line, ts_ms, line_type, is_sidechain, summary, content
