@@ -133,8 +133,7 @@ pub async fn classify(cfg: Config) -> anyhow::Result<ExitCode> {
 /// server is down. Another process may be creating the same tables at the
 /// same moment, so a failed DDL is tried again a few times.
 async fn clickhouse(cfg: &Config, stop: &watch::Receiver<bool>, views: bool) -> anyhow::Result<Arc<ClickHouseStore>> {
-    let store =
-        Arc::new(ClickHouseStore::new(&cfg.clickhouse, load_catalog(cfg)?).with_rules((&cfg.coaching).into()));
+    let store = Arc::new(ClickHouseStore::new(&cfg.clickhouse, load_catalog(cfg)?).with_rules((&cfg.coaching).into()));
     let mut delay = Duration::from_millis(200);
     let mut ddl_failures = 0;
     loop {

@@ -3,7 +3,8 @@
 //! the matrix of the same window (shares, thresholds, teams), the access
 //! rules (a member sees their own, a manager their teams'), and bad input;
 //! the trends of a person and a team; and assignments with their check-in,
-//! who may make them, and that they survive a restart; the monthly report.
+//! who may make them, and that they survive a restart; the monthly report;
+//! who to learn each practice from, with the best example sessions.
 //! `tests/distributed.rs` requires the distributed stack to give the same
 //! suggestions for the same corpus.
 
@@ -115,6 +116,7 @@ fn suggestions_follow_the_matrix_and_the_access_rules() {
     }
     assert!(suggested >= 2, "the corpus gives some suggestions: {all}");
     eprintln!("{suggested} of {} people have a suggestion", rows.len());
+    examples_follow_the_rule(&up, root, &people, &m);
 
     // A manager sees their teams' people; a member their own row.
     let (code, web) = get_as(&up, &format!("/v1/coaching/suggestions?{WINDOW}"), WEB);
@@ -255,4 +257,101 @@ fn suggestions_follow_the_matrix_and_the_access_rules() {
     assert_eq!(code, 200);
     assert_eq!(d["to_ms"].as_i64().unwrap() - d["from_ms"].as_i64().unwrap(), 12 * 7 * 86_400_000);
     assert_eq!(get_as(&up, "/v1/coaching/suggestions", "wrong-token-0123456789abcdef").0, 401);
+}
+
+/// Lines of a session's own file where the person stopped the agent, read
+/// from the raw file (not through the collector).
+fn interruptions_in_file(root: &Path, person: &str, session: &str) -> u32 {
+    let projects = root.join(person).join(".claude").join("projects");
+    let file = std::fs::read_dir(&projects)
+        .unwrap()
+        .flatten()
+        .map(|d| d.path().join(format!("{session}.jsonl")))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("no file for {person}/{session}"));
+    let stops = |v: &Value| {
+        let text = |t: &Value| t.as_str().is_some_and(|t| t.starts_with("[Request interrupted"));
+        let c = &v["message"]["content"];
+        text(c) || c.as_array().is_some_and(|b| b.iter().any(|b| b["type"] == "text" && text(&b["text"])))
+    };
+    std::fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["type"] == "user" && v["isSidechain"] != true && v["isCompactSummary"] != true && stops(v))
+        .count() as u32
+}
+
+/// Who to learn each practice from: the most consistent people of the
+/// matrix (enough sessions, share first), each with at most three sessions
+/// showing it, ranked by the documented score, each pointing at the line
+/// the drill-down gives as the practice's evidence.
+fn examples_follow_the_rule(up: &Up, root: &Path, people: &[String], m: &Value) {
+    let (_, cat) = get_as(up, "/v1/practices", ADMIN);
+    let rows = m["people"].as_array().unwrap();
+    let mut checked = 0;
+    let mut with_interruptions = 0;
+    for p in cat["practices"].as_array().unwrap() {
+        let practice = p["id"].as_str().unwrap();
+        let (code, ex) = get_as(up, &format!("/v1/coaching/examples?practice={practice}&{WINDOW}"), ADMIN);
+        assert_eq!(code, 200, "{ex}");
+        let share =
+            |r: &Value| r["practices"][practice].as_u64().unwrap() as f64 / r["sessions"].as_u64().unwrap() as f64;
+        let mut eligible: Vec<&Value> =
+            rows.iter().filter(|r| r["sessions"].as_u64().unwrap() >= 3 && r["practices"][practice] != 0).collect();
+        eligible
+            .sort_by(|a, b| share(b).total_cmp(&share(a)).then(b["sessions"].as_u64().cmp(&a["sessions"].as_u64())));
+        let teachers = ex["people"].as_array().unwrap();
+        assert_eq!(teachers.len(), eligible.len().min(3), "{practice}: {ex}");
+        if teachers.is_empty() {
+            assert!(ex["reason"].as_str().unwrap().contains("nobody"), "{ex}");
+            continue;
+        }
+        for (t, r) in teachers.iter().zip(&eligible) {
+            assert!((f(&t["share"]) - share(r)).abs() < 0.001, "{practice}: {t}");
+            let person = t["person"].as_str().unwrap();
+            let examples = t["examples"].as_array().unwrap();
+            assert!(!examples.is_empty() && examples.len() <= 3, "{t}");
+            let scores: Vec<f64> = examples.iter().map(|e| f(&e["score"])).collect();
+            assert!(scores.windows(2).all(|w| w[0] >= w[1]), "best first: {t}");
+            for e in examples {
+                let expected = (1.0 - f(&e["position"])) + if e["committed"] == true { 1.0 } else { 0.0 }
+                    - (0.25 * e["interruptions"].as_f64().unwrap_or(0.0)).min(1.0);
+                assert!((f(&e["score"]) - expected).abs() < 0.002, "the documented score: {e}");
+                let id = e["session_id"].as_str().unwrap();
+                assert_eq!(
+                    e["interruptions"].as_u64().unwrap_or(0),
+                    interruptions_in_file(root, person, id) as u64,
+                    "{person}/{id}"
+                );
+                with_interruptions += (e["interruptions"].as_u64().unwrap_or(0) > 0) as u32;
+                if checked < 12 {
+                    let (_, d) = get_as(up, &format!("/v1/sessions/{id}?person={person}"), ADMIN);
+                    let ev = d["evidence"].as_array().unwrap().iter().find(|x| x["practice"] == practice).cloned();
+                    let ev = ev.unwrap_or_else(|| panic!("{person}/{id} shows {practice}: {d}"));
+                    assert_eq!((&ev["line"], &ev["agent_id"]), (&e["line"], &e["agent_id"]), "{e}");
+                    let committed =
+                        d["summary"]["practices"].as_array().unwrap().iter().any(|x| x == "committing_work");
+                    assert_eq!(e["committed"] == true, committed, "{e}");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked >= 6, "examples were checked against the drill-down");
+    eprintln!("{checked} examples checked against the drill-down, {with_interruptions} with interruptions");
+
+    // Scoped: a manager among their teams, a member among their own sessions.
+    let (code, web) = get_as(up, &format!("/v1/coaching/examples?practice=task_tracking&{WINDOW}"), WEB);
+    assert_eq!(code, 200, "{web}");
+    assert!(web["people"].as_array().unwrap().iter().all(|t| t["team"] == "web"), "{web}");
+    let (code, mine) = get_as(up, &format!("/v1/coaching/examples?practice=task_tracking&{WINDOW}"), MEMBER);
+    assert_eq!(code, 200, "{mine}");
+    assert!(mine["people"].as_array().unwrap().iter().all(|t| t["person"] == people[1].as_str()), "{mine}");
+    let other = format!("/v1/coaching/examples?practice=task_tracking&person={}", people[0]);
+    assert_eq!(get_as(up, &other, MEMBER).0, 403);
+    assert_eq!(get_as(up, "/v1/coaching/examples?practice=task_tracking&team=platform", WEB).0, 403);
+    let (code, e) = get_as(up, "/v1/coaching/examples?practice=yoga", ADMIN);
+    assert!(code == 400 && e["error"].as_str().unwrap().contains("`practice`"), "{e}");
+    assert_eq!(get_as(up, "/v1/coaching/examples", ADMIN).0, 400);
 }

@@ -192,7 +192,32 @@ fn the_coaching_flow_suggest_assign_and_see_it_in_chromium() {
     );
     assert_eq!(found["after_reload"], 1, "{found}");
     assert_eq!(found["errors"], serde_json::json!([]), "no script errors: {found}");
-    for shot in ["person-before.png", "person-assigned.png"] {
+    // The example links are the API's examples of the teammate to learn from,
+    // and the first opened the drill-down at the line that shows the practice.
+    let teacher = pick["learn_from"].as_str().unwrap();
+    let ex = up.json(&format!("/v1/coaching/examples?practice={practice}&person={teacher}&{window}"));
+    let expected: Vec<String> = ex["people"][0]["examples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let agent = e["agent_id"].as_str().unwrap();
+            let agent = if agent.is_empty() { String::new() } else { format!("&agent={agent}") };
+            format!("#/sessions/{}?person={teacher}&line={}{agent}", e["session_id"].as_str().unwrap(), e["line"])
+        })
+        .collect();
+    assert!(!expected.is_empty(), "{ex}");
+    assert_eq!(found["examples"], serde_json::json!(expected), "{found}");
+    let first = &ex["people"][0]["examples"][0];
+    assert_eq!(found["moment"]["line"], first["line"].to_string(), "{found}");
+    assert_eq!(found["moment"]["agent"], first["agent_id"], "{found}");
+    assert_eq!(found["moment"]["visible"], true, "scrolled to the moment: {found}");
+    assert!(found["moment"]["practices"].as_array().unwrap().iter().any(|p| p == practice), "{found}");
+    let teachers = up.json(&format!("/v1/coaching/examples?practice={practice}&{window}"));
+    let names: Vec<&serde_json::Value> = teachers["people"].as_array().unwrap().iter().map(|t| &t["person"]).collect();
+    assert_eq!(found["teachers"], serde_json::json!(names), "the practice page lists the API's people: {found}");
+    assert!(found["teacher_links"].as_u64().unwrap() >= names.len() as u64, "{found}");
+    for shot in ["person-before.png", "person-assigned.png", "example-moment.png", "practice-teachers.png"] {
         assert!(std::fs::metadata(shots.join(shot)).unwrap().len() > 20_000, "{shot}");
     }
     let stored = up.json(&format!("/v1/coaching/assignments?person={person}"));

@@ -140,6 +140,18 @@ fn distributed_stack_gives_the_embedded_matrix_through_faults() {
         );
     }
 
+    // Who to learn each practice from, with the example sessions: the same.
+    let mut with_examples = 0;
+    for practice in accrete_common::catalog::Catalog::builtin().practice_ids() {
+        let q = format!("/v1/coaching/examples?{window}&practice={practice}");
+        let (code, body) = get(&format!("{api}{q}")).unwrap();
+        assert_eq!(code, 200, "{body}");
+        let distributed: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(distributed, up.json(&q), "examples of {practice}: distributed vs embedded");
+        with_examples += !distributed["people"].as_array().unwrap().is_empty() as u32;
+    }
+    eprintln!("examples: the same in both modes ({with_examples} practices with someone to learn from)");
+
     // An assignment, stored in ClickHouse: the same check-in as the embedded
     // store gives for the same assignment.
     let body = format!(r#"{{"person": "{someone}", "practice": "task_tracking", "start": "2026-01-05", "weeks": 2}}"#);

@@ -22,9 +22,9 @@
 
 use accrete_common::config::{ApiToken, Role};
 use accrete_common::proto::{
-    AdoptionMatrix, Assignment, Assignments, CreateAssignmentRequest, Examples, ExamplesRequest, ListAssignmentsRequest, MatrixRequest,
-    PersonSessions, PersonSessionsRequest, QuarterlyRequest, QuarterlyRollups, SessionDetail, SessionRequest,
-    Suggestions, SuggestionsRequest, Trends, TrendsRequest,
+    AdoptionMatrix, Assignment, Assignments, CreateAssignmentRequest, Examples, ExamplesRequest,
+    ListAssignmentsRequest, MatrixRequest, PersonSessions, PersonSessionsRequest, QuarterlyRequest, QuarterlyRollups,
+    SessionDetail, SessionRequest, Suggestions, SuggestionsRequest, Trends, TrendsRequest,
 };
 use accrete_store::report::TeamReport;
 use accrete_store::{Access, QueryStore, StoreError};
@@ -259,7 +259,9 @@ impl Scoped<'_> {
     /// person's drill-down would be refused them anyway).
     pub async fn examples(&self, req: ExamplesRequest) -> Result<Examples, AccessError> {
         match self.who {
-            Principal::Member { person } if (!req.person.is_empty() && req.person != *person) || !req.team.is_empty() => {
+            Principal::Member { person }
+                if (!req.person.is_empty() && req.person != *person) || !req.team.is_empty() =>
+            {
                 Err(forbidden(format!("you may only see your own example sessions (`person={person}`)")))
             }
             Principal::Manager { teams } => {

@@ -4,10 +4,10 @@
 
 use accrete_common::proto::query_service_server::QueryService;
 use accrete_common::proto::{
-    AdoptionMatrix, Assignment, Assignments, Catalog, CreateAssignmentRequest, Examples, ExamplesRequest, ListAssignmentsRequest,
-    MatrixRequest,
-    PersonSessions, PersonSessionsRequest, PracticesRequest, QuarterlyRequest, QuarterlyRollups, SessionDetail,
-    SessionRequest, Status, StatusRequest, Suggestions, SuggestionsRequest, Trends, TrendsRequest,
+    AdoptionMatrix, Assignment, Assignments, Catalog, CreateAssignmentRequest, Examples, ExamplesRequest,
+    ListAssignmentsRequest, MatrixRequest, PersonSessions, PersonSessionsRequest, PracticesRequest, QuarterlyRequest,
+    QuarterlyRollups, SessionDetail, SessionRequest, Status, StatusRequest, Suggestions, SuggestionsRequest, Trends,
+    TrendsRequest,
 };
 use tonic::{Request, Response};
 

@@ -3,8 +3,8 @@
 
 use accrete_common::metrics::counter;
 use accrete_common::proto::{
-    CreateAssignmentRequest, ExamplesRequest, ListAssignmentsRequest, MatrixRequest, PersonSessionsRequest, QuarterlyRequest,
-    SessionRequest, SuggestionsRequest, TrendsRequest,
+    CreateAssignmentRequest, ExamplesRequest, ListAssignmentsRequest, MatrixRequest, PersonSessionsRequest,
+    QuarterlyRequest, SessionRequest, SuggestionsRequest, TrendsRequest,
 };
 use accrete_store::StoreError;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};

@@ -4,7 +4,8 @@
 // Routes (hash based, so the server only serves /, /app.js and /style.css):
 //   #/                                    adoption matrix   (?from=&to=&person=)
 //   #/people/<person>                     a person's sessions (?from=&to=&practice=)
-//   #/sessions/<id>?person=<person>       one session: evidence + timeline
+//   #/sessions/<id>?person=<person>       one session: evidence + timeline (&line=&agent=: open at that line)
+//   #/practices/<id>                      who to learn a practice from, with example sessions (?from=&to=&team=)
 //
 // Test hooks: body[data-ready] is set to "matrix" | "sessions" | "session" once
 // a view has rendered ("error" / "notfound" otherwise, "auth" while the API
@@ -281,12 +282,16 @@
     if (seg.length === 0) return { view: 'matrix', query };
     if (seg[0] === 'people' && seg.length === 2) return { view: 'sessions', person: seg[1], query };
     if (seg[0] === 'sessions' && seg.length === 2) return { view: 'session', id: seg[1], person: query.get('person') || '', query };
+    if (seg[0] === 'practices' && seg.length === 2) return { view: 'practice', practice: seg[1], query };
     return { view: 'notfound', query };
   }
 
   const hrefMatrix = (q) => '#/' + qs(q, ['from', 'to', 'person']);
   const hrefPerson = (person, q) => `#/people/${enc(person)}` + qs(q, ['from', 'to', 'practice']);
   const hrefSession = (id, person) => `#/sessions/${enc(id)}` + (person ? `?person=${enc(person)}` : '');
+  // A session opened at the moment a practice shows.
+  const hrefMoment = (id, person, line, agent) => `#/sessions/${enc(id)}` + qs({ person, line: String(line || ''), agent }, ['person', 'line', 'agent']);
+  const hrefPractice = (id, q) => `#/practices/${enc(id)}` + qs(q, ['from', 'to', 'team']);
   function qs(q, keys) {
     const out = new URLSearchParams();
     if (q) for (const k of keys) { const v = q.get ? q.get(k) : q[k]; if (v) out.set(k, v); }
@@ -306,7 +311,7 @@
     const app = $('#app');
     app.replaceChildren();
     window.scrollTo(0, 0);
-    const views = { matrix: viewMatrix, sessions: viewPerson, session: viewSession };
+    const views = { matrix: viewMatrix, sessions: viewPerson, session: viewSession, practice: viewPractice };
     const fn = views[r.view] || viewNotFound;
     Promise.resolve().then(() => fn(r, my, app)).catch((err) => {
       if (my.dead || (err && err.name === 'AbortError')) return;
@@ -529,7 +534,7 @@
           cols.map((col) => h('th', {
             class: `col-practice group-${col.group || 'tool_use'}`, scope: 'col', title: col.description || col.name,
             dataset: { practiceHeader: col.id, group: col.group || 'tool_use' }, style: { '--c': col.color },
-          }, h('span', { class: 'th-name' }, col.name))),
+          }, h('a', { class: 'th-name', href: hrefPractice(col.id, f), title: `Who to learn ${col.name} from` }, col.name))),
           h('th', { class: 'col-num col-score', scope: 'col', title: 'Adoption score reported by the server' }, 'Score')));
       const maxScore = Math.max(1e-9, ...people.map((p) => p.score || 0));
       const tbody = h('tbody', null, people.length ? null : h('tr', { class: 'empty-row' },
@@ -717,6 +722,7 @@
     const sep = win ? '&' : '';
     const suggestion = h('div', { id: 'suggestion', class: 'suggestion' }, loadingBox('the suggestion'));
     const assignments = h('ul', { id: 'assignments', class: 'assignments' });
+    const examples = h('ol', { id: 'examples', class: 'examples small', 'aria-label': 'Example sessions to learn from' });
     const chart = h('div', { id: 'trend-chart', class: 'trend-chart', 'aria-label': 'Weekly share of sessions per practice' });
     const card = h('section', { id: 'coaching', class: 'card coaching', dataset: { state: 'loading' } },
       h('div', { class: 'card-head' }, h('h2', null, 'Coaching'),
@@ -767,7 +773,16 @@
         h('p', { class: 'small' }, s.reason),
         h('p', { class: 'small' }, 'Learn it from ', h('a', { href: hrefPerson(s.learn_from, range) }, s.learn_from),
           ` (${pct(s.learn_from_share)} of their sessions).`),
+        examples,
         h('p', null, button, ' ', status));
+      const ex = `v1/coaching/examples?practice=${enc(s.practice)}&person=${enc(s.learn_from)}${sep}${win}`;
+      api(ex, c.signal).then((r) => {
+        const t = (r.people || [])[0];
+        if (!c.dead) examples.replaceChildren(...(t ? exampleLinks(t, cat) : []));
+      }).catch((e) => {
+        // A member may not open a teammate's sessions: the name is enough then.
+        if (e && e.name !== 'AbortError') examples.replaceChildren();
+      });
     }
     function drawTrend(t) {
       const points = t.points || [];
@@ -808,6 +823,42 @@
       suggestion.replaceChildren(h('p', { class: 'muted small' }, `Coaching unavailable: ${e.message}`));
     });
     return card;
+  }
+
+  /** A person's best example sessions of a practice, each opening the drill-down at its moment. */
+  function exampleLinks(t, cat) {
+    return (t.examples || []).map((e) => h('li', { dataset: { session: e.session_id } },
+      h('a', { class: 'example-link', href: hrefMoment(e.session_id, t.person, e.line, e.agent_id) },
+        `${fmtDate(e.started_ms)} · line ${e.line}`),
+      h('span', { class: 'muted' }, ` · ${pct(e.position)} in` + (e.committed ? ' · committed' : '') +
+        (e.interruptions ? ` · ${plural(e.interruptions, 'interruption')}` : '') + (e.evidence ? ` · ${e.evidence}` : ''))));
+  }
+
+  // ---------------------------------------------------------- practice view
+
+  /** Who to learn a practice from: the most consistent people, each with their best example sessions. */
+  async function viewPractice(r, c, app) {
+    const q = { from: r.query.get('from') || '', to: r.query.get('to') || '', team: r.query.get('team') || '' };
+    const cat = await getCatalog(c.signal);
+    const info = practiceInfo(cat, r.practice);
+    setCrumbs([{ label: 'Adoption matrix', href: hrefMatrix(q) }, { label: info.name }]);
+    app.append(loadingBox(`who to learn ${info.name} from`));
+    const d = await api('v1/coaching/examples' + qs(Object.assign({ practice: r.practice }, q), ['practice', 'from', 'to', 'team']), c.signal);
+    if (c.dead) return;
+    const people = d.people || [];
+    app.replaceChildren(h('div', { class: 'page-head' },
+      h('div', null, h('h1', null, `Who to learn ${info.name} from`),
+        h('p', { class: 'subtitle' }, `${fmtDate(d.from_ms)} → ${fmtDate(d.to_ms - 1)}` + (q.team ? ` · team ${q.team}` : '')),
+        info.description ? h('p', { class: 'practice-desc' }, info.description) : null)),
+    h('section', { id: 'teachers', class: 'card' },
+      h('div', { class: 'card-head' }, h('h2', null, 'The most consistent'),
+        h('span', { class: 'muted small' }, 'best sessions first: shown early, ended with a commit, few interruptions')),
+      people.length ? h('ol', { class: 'teachers' }, people.map((t) => h('li', { dataset: { person: t.person } },
+        h('p', null, h('a', { href: hrefPerson(t.person, q) }, h('strong', null, t.person)),
+          h('span', { class: 'muted small' }, ` ${t.team ? `team ${t.team} · ` : ''}${pct(t.share)} of ${plural(t.sessions, 'session')}`)),
+        h('ol', { class: 'examples small' }, exampleLinks(t, cat)))))
+        : h('p', { class: 'empty' }, d.reason || 'Nobody to learn it from yet.')));
+    c.ready('practice');
   }
 
   // ---------------------------------------------------------- session view
@@ -899,6 +950,9 @@
     jumpTo = tl.jumpTo;
 
     app.replaceChildren(h('div', { id: 'session-detail', dataset: { session: s.session_id || id } }, header, practicesSec, tl.el));
+    // Opened from an example: straight to the moment the practice shows.
+    const line = r.query.get('line');
+    if (line) tl.jumpTo(r.query.get('agent') || '', Number(line), true);
     c.ready('session');
   }
 
@@ -990,9 +1044,10 @@
     hideSub.addEventListener('change', refresh);
     refresh();
 
-    function jumpTo(agent, line) {
+    function jumpTo(agent, line, focus) {
       const row = index.get(`${agent}\u0000${line}`);
       if (!row) return;
+      if (focus) { list.querySelectorAll('.tl-row.focus').forEach((r) => r.classList.remove('focus')); row.classList.add('focus'); }
       if (row.hidden || (hideSub.checked && agent)) { search.value = ''; query = ''; hideSub.checked = false; refresh(); }
       row.scrollIntoView({ block: 'center' });
       row.classList.remove('flash');

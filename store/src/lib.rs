@@ -23,9 +23,8 @@ use accrete_common::catalog::Catalog;
 use accrete_common::pipeline::{Checkpoint, Classified, FileCheckpoint};
 use accrete_common::proto::{
     AdoptionMatrix, Assignment, Assignments, Catalog as CatalogMsg, CreateAssignmentRequest, Examples, ExamplesRequest,
-    ListAssignmentsRequest,
-    MatrixRequest, PersonSessions, PersonSessionsRequest, Practice, QuarterlyRequest, QuarterlyRollups, SessionDetail,
-    SessionRequest, Suggestions, SuggestionsRequest, Teacher, Trends, TrendsRequest,
+    ListAssignmentsRequest, MatrixRequest, PersonSessions, PersonSessionsRequest, Practice, QuarterlyRequest,
+    QuarterlyRollups, SessionDetail, SessionRequest, Suggestions, SuggestionsRequest, Teacher, Trends, TrendsRequest,
 };
 use async_trait::async_trait;
 
@@ -190,7 +189,11 @@ pub trait QueryStore: Send + Sync {
     /// the window, each with their best example sessions.
     async fn examples(&self, req: &ExamplesRequest, access: &Access) -> Result<Examples, StoreError> {
         if !self.catalog_ref().practices.iter().any(|p| p.id == req.practice) {
-            let what = if req.practice.is_empty() { "is required".to_string() } else { format!("`{}` is not in the catalog", req.practice) };
+            let what = if req.practice.is_empty() {
+                "is required".to_string()
+            } else {
+                format!("`{}` is not in the catalog", req.practice)
+            };
             return Err(StoreError::InvalidArgument(format!("`practice` {what}")));
         }
         let (from, to) = window(&req.from, &req.to, SUGGESTION_WEEKS)?;

@@ -1,8 +1,10 @@
 // The dashboard's coaching flow in headless Chromium, driven by Playwright
 // (playwright-core, with Debian's chromium): open a person's page, see the
-// suggested practice, click "Assign", see the assignment on the page. The
-// trend chart must have drawn lines (pixels of a series colour on its
-// canvas). Writes screenshots to OUTDIR and prints one JSON line of findings.
+// suggested practice, click "Assign", see the assignment on the page; open
+// one of the teammate's example sessions and land on the line where the
+// practice shows; open the practice's "who to learn from" page. The trend
+// chart must have drawn lines (pixels of a series colour on its canvas).
+// Writes screenshots to OUTDIR and prints one JSON line of findings.
 //
 //   node tests/browser/coaching-flow.mjs URL OUTDIR
 //   (PLAYWRIGHT_CORE: the playwright-core module folder; CHROMIUM: the browser)
@@ -53,6 +55,27 @@ try {
   await page.reload();
   await page.waitForSelector('#coaching[data-state="loaded"]', { timeout: 30000 });
   out.after_reload = await page.$$eval('#assignments li[data-practice]', (l) => l.length);
+  // The teammate's best sessions: the first opens at the practice's moment.
+  await page.waitForSelector('#examples li a.example-link', { timeout: 30000 });
+  out.examples = await page.$$eval('#examples li a.example-link', (l) => l.map((a) => a.getAttribute('href')));
+  await page.click('#examples li a.example-link');
+  await page.waitForSelector('body[data-ready="session"] .tl-row.focus', { timeout: 30000 });
+  await page.waitForTimeout(300);
+  out.moment = await page.evaluate(() => {
+    const r = document.querySelector('.tl-row.focus');
+    const b = r.getBoundingClientRect();
+    return { line: r.dataset.line, agent: r.dataset.agent || '', practices: (r.dataset.practices || '').split(' '),
+      visible: b.top >= 0 && b.bottom <= window.innerHeight, hash: location.hash };
+  });
+  await page.screenshot({ path: path.join(outdir, 'example-moment.png') });
+  // The practice's page: the people to learn it from.
+  const base = url.split('#')[0];
+  const window_ = url.includes('?') ? url.slice(url.indexOf('?')) : '';
+  await page.goto(`${base}#/practices/${out.practice}${window_}`);
+  await page.waitForSelector('body[data-ready="practice"]', { timeout: 30000 });
+  out.teachers = await page.$$eval('#teachers li[data-person]', (l) => l.map((x) => x.dataset.person));
+  out.teacher_links = await page.$$eval('#teachers a.example-link', (l) => l.length);
+  await page.screenshot({ path: path.join(outdir, 'practice-teachers.png'), fullPage: true });
   out.errors = errors;
 } finally {
   await browser.close();

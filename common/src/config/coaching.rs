@@ -52,18 +52,26 @@ impl Default for CoachingConfig {
 impl CoachingConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let share = |key: &str, v: f64| {
-            if v > 0.0 && v <= 1.0 { Ok(()) } else { Err(invalid(&format!("coaching.{key}"), "must be above 0 and at most 1")) }
+            if v > 0.0 && v <= 1.0 {
+                Ok(())
+            } else {
+                Err(invalid(&format!("coaching.{key}"), "must be above 0 and at most 1"))
+            }
         };
         share("rarely", self.rarely)?;
         share("often", self.often)?;
         share("breadth_share", self.breadth_share)?;
         if self.rarely >= self.often {
-            return Err(invalid("coaching.rarely", "must be below coaching.often (rare for you, often for strong users)"));
+            return Err(invalid(
+                "coaching.rarely",
+                "must be below coaching.often (rare for you, often for strong users)",
+            ));
         }
         if self.min_sessions == 0 {
             return Err(invalid("coaching.min_sessions", "must be at least 1"));
         }
-        if self.heavy_breadth < self.moderate_breadth || self.heavy_sessions_per_week < self.moderate_sessions_per_week {
+        if self.heavy_breadth < self.moderate_breadth || self.heavy_sessions_per_week < self.moderate_sessions_per_week
+        {
             return Err(invalid("coaching.heavy_breadth", "heavy must ask at least as much as moderate"));
         }
         if !(self.moderate_sessions_per_week >= 0.0 && self.heavy_sessions_per_week.is_finite()) {

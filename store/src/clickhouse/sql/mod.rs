@@ -226,12 +226,13 @@ pub fn session_marks(db: &str) -> String {
     )
 }
 
-/// The first mark of each key and file of several of one person's sessions.
+/// The first mark of each key and file of several of one person's sessions
+/// (`has`, not `IN ?`: 18.16 takes no array on the right of `IN`).
 pub fn moments_marks(db: &str) -> String {
     format!(
         "SELECT session_id, key, agent_id, min(ordinal) AS first_ordinal, argMin(line, ordinal) AS first_line,
                 argMin(ts_ms, ordinal) AS first_ts_ms, argMin(evidence, ordinal) AS first_evidence
-         FROM {db}.marks WHERE person = ? AND session_id IN ? GROUP BY session_id, key, agent_id"
+         FROM {db}.marks WHERE person = ? AND has(?, session_id) GROUP BY session_id, key, agent_id"
     )
 }
 
@@ -240,8 +241,8 @@ pub fn moments_marks(db: &str) -> String {
 /// its merge.
 pub fn moments_interruptions(db: &str) -> String {
     format!(
-        "SELECT session_id, uniqExactIf((offset, part), line_type = 'user' AND position(summary, ?) > 0) AS n
-         FROM {db}.events WHERE person = ? AND session_id IN ? AND agent_id = '' GROUP BY session_id"
+        "SELECT session_id, uniqExactIf(offset, part, line_type = 'user' AND position(summary, ?) > 0) AS n
+         FROM {db}.events WHERE person = ? AND has(?, session_id) AND agent_id = '' GROUP BY session_id"
     )
 }
 
