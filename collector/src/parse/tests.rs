@@ -216,3 +216,15 @@ fn numbers_beyond_f64_and_lone_surrogates_do_not_lose_the_line() {
     let p = parse(r#"{"type":"user","message":{"content":"ok \ud83d\ude00"}}"#);
     assert!(p.error.is_none() && !p.sanitized);
 }
+
+#[test]
+fn an_interruption_is_flagged_on_the_main_thread_only() {
+    let stop = parse(r#"{"type":"user","message":{"content":[{"type":"text","text":"[Request interrupted by user for tool use]"}]}}"#);
+    assert!(stop.events[0].interrupted);
+    let plain = parse(r#"{"type":"user","message":{"content":"[Request interrupted by user]"}}"#);
+    assert!(plain.events[0].interrupted);
+    let side = parse(r#"{"type":"user","isSidechain":true,"message":{"content":"[Request interrupted by user]"}}"#);
+    assert!(!side.events[0].interrupted, "a subagent's line is not the person stopping the agent");
+    let quoted = parse(r#"{"type":"user","message":{"content":"why did you say [Request interrupted"}}"#);
+    assert!(!quoted.events[0].interrupted);
+}
