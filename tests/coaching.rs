@@ -4,7 +4,8 @@
 //! rules (a member sees their own, a manager their teams'), and bad input;
 //! the trends of a person and a team; and assignments with their check-in,
 //! who may make them, and that they survive a restart; the monthly report;
-//! who to learn each practice from, with the best example sessions.
+//! who to learn each practice from, with the best example sessions; the
+//! cohort distribution per month.
 //! `tests/distributed.rs` requires the distributed stack to give the same
 //! suggestions for the same corpus.
 
@@ -117,6 +118,7 @@ fn suggestions_follow_the_matrix_and_the_access_rules() {
     assert!(suggested >= 2, "the corpus gives some suggestions: {all}");
     eprintln!("{suggested} of {} people have a suggestion", rows.len());
     examples_follow_the_rule(&up, root, &people, &m);
+    cohorts_follow_each_months_matrix(&up);
 
     // A manager sees their teams' people; a member their own row.
     let (code, web) = get_as(&up, &format!("/v1/coaching/suggestions?{WINDOW}"), WEB);
@@ -354,4 +356,64 @@ fn examples_follow_the_rule(up: &Up, root: &Path, people: &[String], m: &Value) 
     let (code, e) = get_as(up, "/v1/coaching/examples?practice=yoga", ADMIN);
     assert!(code == 400 && e["error"].as_str().unwrap().contains("`practice`"), "{e}");
     assert_eq!(get_as(up, "/v1/coaching/examples", ADMIN).0, 400);
+}
+
+/// The cohort distribution: each month's counts are the cohort rule applied
+/// to that month's matrix, person by person (breadth: practices in at least
+/// a fifth of their sessions; sessions per week over the month's days).
+fn cohorts_follow_each_months_matrix(up: &Up) {
+    let (code, c) = get_as(up, &format!("/v1/coaching/cohorts?{WINDOW}"), ADMIN);
+    assert_eq!(code, 200, "{c}");
+    let points = c["points"].as_array().unwrap();
+    assert!(!points.is_empty(), "{c}");
+    let mut people_months = 0;
+    for p in points {
+        let start = p["start"].as_str().unwrap();
+        let (y, mo): (i32, u32) = (start[..4].parse().unwrap(), start[5..7].parse().unwrap());
+        let next = if mo == 12 { format!("{}-01-01", y + 1) } else { format!("{y}-{:02}-01", mo + 1) };
+        let days = {
+            let t = |s: &str| accrete_common::time::parse_rfc3339_ms(s).unwrap();
+            (t(&next) - t(start)) as f64 / 86_400_000.0
+        };
+        let (_, m) = get_as(up, &format!("/v1/adoption-matrix?from={start}&to={next}"), ADMIN);
+        let mut want = [0u64; 3];
+        for r in m["people"].as_array().unwrap() {
+            let n = r["sessions"].as_u64().unwrap();
+            if n == 0 {
+                continue;
+            }
+            let breadth =
+                r["practices"].as_object().unwrap().values().filter(|v| v.as_f64().unwrap() / n as f64 >= 0.2).count();
+            let per_week = n as f64 / (days / 7.0);
+            let i = if breadth >= 6 && per_week >= 3.0 {
+                2
+            } else if breadth >= 3 && per_week >= 1.0 {
+                1
+            } else {
+                0
+            };
+            want[i] += 1;
+            people_months += 1;
+        }
+        let got: Vec<u64> = p["cohorts"].as_array().unwrap().iter().map(|x| x["people"].as_u64().unwrap()).collect();
+        assert_eq!(got, want, "{start}: light, moderate, heavy: {p}");
+    }
+    eprintln!("cohorts: {} months, {people_months} person-months placed as the matrix says", points.len());
+    let (code, q) = get_as(up, &format!("/v1/coaching/cohorts?{WINDOW}&bucket=quarter"), ADMIN);
+    assert!(code == 200 && q["points"][0]["start"].as_str().unwrap().ends_with("-01"), "{q}");
+    // Team data: a manager's teams, no member; bad input named.
+    let (code, web) = get_as(up, &format!("/v1/coaching/cohorts?{WINDOW}"), WEB);
+    assert_eq!(code, 200, "{web}");
+    let total = |v: &Value| v["points"].as_array().unwrap().iter().map(|p| p["people"].as_u64().unwrap()).sum::<u64>();
+    assert!(total(&web) > 0 && total(&web) < total(&c), "a manager sees their team's people only: {web}");
+    let (_, web_too) = get_as(up, &format!("/v1/coaching/cohorts?{WINDOW}&team=web"), ADMIN);
+    assert_eq!(web_too["points"], web["points"]);
+    assert_eq!(get_as(up, "/v1/coaching/cohorts", MEMBER).0, 403);
+    assert_eq!(get_as(up, "/v1/coaching/cohorts?team=platform", WEB).0, 403);
+    let (code, e) = get_as(up, "/v1/coaching/cohorts?bucket=week", ADMIN);
+    assert!(code == 400 && e["error"].as_str().unwrap().contains("`bucket`"), "{e}");
+    let (code, d) = get_as(up, "/v1/coaching/cohorts", ADMIN);
+    assert_eq!(code, 200, "{d}");
+    let from = accrete_common::time::format_rfc3339_ms(d["from_ms"].as_i64().unwrap());
+    assert!(from.ends_with("-01T00:00:00.000Z") || from.ends_with("-01T00:00:00Z"), "{from}");
 }

@@ -217,9 +217,14 @@ fn the_coaching_flow_suggest_assign_and_see_it_in_chromium() {
     let names: Vec<&serde_json::Value> = teachers["people"].as_array().unwrap().iter().map(|t| &t["person"]).collect();
     assert_eq!(found["teachers"], serde_json::json!(names), "the practice page lists the API's people: {found}");
     assert!(found["teacher_links"].as_u64().unwrap() >= names.len() as u64, "{found}");
+    let cohorts = up.json(&format!("/v1/coaching/cohorts?{window}"));
+    assert_eq!(found["cohort_points"], cohorts["points"].as_array().unwrap().len(), "{found}");
+    assert!(found["cohort_pixels"].as_u64().unwrap() > 100, "the cohort chart drew: {found}");
     for shot in ["person-before.png", "person-assigned.png", "example-moment.png", "practice-teachers.png"] {
         assert!(std::fs::metadata(shots.join(shot)).unwrap().len() > 20_000, "{shot}");
     }
+    // One card, not a page: smaller, but a drawn chart is still well above a blank one.
+    assert!(std::fs::metadata(shots.join("cohorts.png")).unwrap().len() > 8_000, "cohorts.png");
     let stored = up.json(&format!("/v1/coaching/assignments?person={person}"));
     assert_eq!(stored["assignments"][0]["practice"], practice);
     eprintln!("coaching flow: {person} assigned {practice}; screenshots in {}", shots.display());

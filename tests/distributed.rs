@@ -151,6 +151,14 @@ fn distributed_stack_gives_the_embedded_matrix_through_faults() {
         with_examples += !distributed["people"].as_array().unwrap().is_empty() as u32;
     }
     eprintln!("examples: the same in both modes ({with_examples} practices with someone to learn from)");
+    for q in ["bucket=month", "bucket=quarter&team=engineering"] {
+        let q = format!("/v1/coaching/cohorts?{window}&{q}");
+        let (code, body) = get(&format!("{api}{q}")).unwrap();
+        assert_eq!(code, 200, "{body}");
+        let distributed: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert!(!distributed["points"].as_array().unwrap().is_empty(), "{body}");
+        assert_eq!(distributed, up.json(&q), "{q}: distributed vs embedded");
+    }
 
     // An assignment, stored in ClickHouse: the same check-in as the embedded
     // store gives for the same assignment.

@@ -286,8 +286,15 @@ async fn the_sql_rule_answers_what_the_rust_rule_answers() {
             .map(|r| (r[0].as_str().unwrap().into(), (u(&r[2]), r[3].as_array().unwrap().iter().map(u).collect())))
             .collect();
         assert_eq!(sql, rust, "matrix, {name}");
-        let rust_q =
-            store.person_quarters((*from != 0).then_some(*from), (*to != 0).then_some(*to), None).await.unwrap();
+        let rust_q = store
+            .person_quarters(
+                accrete_store::Period::Quarter,
+                (*from != 0).then_some(*from),
+                (*to != 0).then_some(*to),
+                None,
+            )
+            .await
+            .unwrap();
         let rust_q: Vec<(String, String, u64, Vec<u64>)> =
             rust_q.into_iter().map(|q| (q.quarter, q.person, q.sessions, q.practice_sessions)).collect();
         let sql_q: Vec<(String, String, u64, Vec<u64>)> = got[&format!("quarters {name}")]

@@ -22,9 +22,9 @@
 
 use accrete_common::config::{ApiToken, Role};
 use accrete_common::proto::{
-    AdoptionMatrix, Assignment, Assignments, CreateAssignmentRequest, Examples, ExamplesRequest,
-    ListAssignmentsRequest, MatrixRequest, PersonSessions, PersonSessionsRequest, QuarterlyRequest, QuarterlyRollups,
-    SessionDetail, SessionRequest, Suggestions, SuggestionsRequest, Trends, TrendsRequest,
+    AdoptionMatrix, Assignment, Assignments, Cohorts, CohortsRequest, CreateAssignmentRequest, Examples,
+    ExamplesRequest, ListAssignmentsRequest, MatrixRequest, PersonSessions, PersonSessionsRequest, QuarterlyRequest,
+    QuarterlyRollups, SessionDetail, SessionRequest, Suggestions, SuggestionsRequest, Trends, TrendsRequest,
 };
 use accrete_store::report::TeamReport;
 use accrete_store::{Access, QueryStore, StoreError};
@@ -252,6 +252,19 @@ impl Scoped<'_> {
             Principal::Admin => {}
         }
         Ok(self.store.trends(&req, &self.access()).await?)
+    }
+
+    /// The cohort distribution: team and organization data, for managers
+    /// (their teams) and admins.
+    pub async fn cohorts(&self, req: CohortsRequest) -> Result<Cohorts, AccessError> {
+        match self.who {
+            Principal::Member { .. } => Err(forbidden("the cohort distribution is team data: for managers and admins")),
+            Principal::Manager { teams } => {
+                require_own_team(teams, &req.team)?;
+                Ok(self.store.cohorts(&req, &self.access()).await?)
+            }
+            Principal::Admin => Ok(self.store.cohorts(&req, &self.access()).await?),
+        }
     }
 
     /// Who to learn a practice from: a manager among their teams' people, an

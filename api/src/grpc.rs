@@ -4,10 +4,10 @@
 
 use accrete_common::proto::query_service_server::QueryService;
 use accrete_common::proto::{
-    AdoptionMatrix, Assignment, Assignments, Catalog, CreateAssignmentRequest, Examples, ExamplesRequest,
-    ListAssignmentsRequest, MatrixRequest, PersonSessions, PersonSessionsRequest, PracticesRequest, QuarterlyRequest,
-    QuarterlyRollups, SessionDetail, SessionRequest, Status, StatusRequest, Suggestions, SuggestionsRequest, Trends,
-    TrendsRequest,
+    AdoptionMatrix, Assignment, Assignments, Catalog, Cohorts, CohortsRequest, CreateAssignmentRequest, Examples,
+    ExamplesRequest, ListAssignmentsRequest, MatrixRequest, PersonSessions, PersonSessionsRequest, PracticesRequest,
+    QuarterlyRequest, QuarterlyRollups, SessionDetail, SessionRequest, Status, StatusRequest, Suggestions,
+    SuggestionsRequest, Trends, TrendsRequest,
 };
 use tonic::{Request, Response};
 
@@ -64,6 +64,11 @@ impl QueryService for QueryGrpc {
     async fn get_suggestions(&self, r: Request<SuggestionsRequest>) -> Result<Response<Suggestions>, tonic::Status> {
         let who = self.caller(&r)?;
         self.state.scoped(&who).suggestions(r.into_inner()).await.map(Response::new).map_err(grpc_access_status)
+    }
+
+    async fn get_cohorts(&self, r: Request<CohortsRequest>) -> Result<Response<Cohorts>, tonic::Status> {
+        let who = self.caller(&r)?;
+        self.state.scoped(&who).cohorts(r.into_inner()).await.map(Response::new).map_err(grpc_access_status)
     }
 
     async fn get_examples(&self, r: Request<ExamplesRequest>) -> Result<Response<Examples>, tonic::Status> {

@@ -3,8 +3,8 @@
 
 use accrete_common::metrics::counter;
 use accrete_common::proto::{
-    CreateAssignmentRequest, ExamplesRequest, ListAssignmentsRequest, MatrixRequest, PersonSessionsRequest,
-    QuarterlyRequest, SessionRequest, SuggestionsRequest, TrendsRequest,
+    CohortsRequest, CreateAssignmentRequest, ExamplesRequest, ListAssignmentsRequest, MatrixRequest,
+    PersonSessionsRequest, QuarterlyRequest, SessionRequest, SuggestionsRequest, TrendsRequest,
 };
 use accrete_store::StoreError;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
@@ -45,6 +45,7 @@ pub fn routes(state: ApiState) -> Router {
         .route("/v1/coaching/suggestions", get(suggestions))
         .route("/v1/coaching/trends", get(trends))
         .route("/v1/coaching/examples", get(examples))
+        .route("/v1/coaching/cohorts", get(cohorts))
         .route("/v1/coaching/assignments", get(list_assignments).post(create_assignment))
         .route("/v1/coaching/report", get(month_report))
         .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such route".into()) })
@@ -223,6 +224,29 @@ async fn trends(
     let Query(q) = q?;
     let req = TrendsRequest { from: q.from, to: q.to, person: q.person, team: q.team, bucket: q.bucket };
     Ok(Json(s.scoped(&who).trends(req).await?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CohortParams {
+    #[serde(default)]
+    team: String,
+    #[serde(default)]
+    bucket: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+async fn cohorts(
+    State(s): State<ApiState>,
+    Caller(who): Caller,
+    q: Result<Query<CohortParams>, QueryRejection>,
+) -> ApiResult<accrete_common::proto::Cohorts> {
+    let Query(q) = q?;
+    let req = CohortsRequest { team: q.team, bucket: q.bucket, from: q.from, to: q.to };
+    Ok(Json(s.scoped(&who).cohorts(req).await?))
 }
 
 #[derive(Deserialize, Default)]

@@ -388,6 +388,7 @@
     const updated = h('span', { class: 'updated', id: 'updated' }, '');
     const kpis = h('section', { class: 'kpis', 'aria-label': 'Summary' });
     const body = h('div', { class: 'matrix-body' }, loadingBox('adoption matrix'));
+    const cohorts = cohortCard(c);
 
     function fillPeople() {
       const list = [...knownPeople];
@@ -410,6 +411,7 @@
       syncBounds();
       history.replaceState(null, '', hrefMatrix(f));
       load(false);
+      cohorts.load(f);
     }
     function setRange(days) {
       if (!days) { fromIn.value = ''; toIn.value = ''; } else {
@@ -441,7 +443,7 @@
       h('div', { class: 'page-head' },
         h('div', null, h('h1', null, 'Practice adoption'),
           h('p', { class: 'subtitle' }, 'Share of each person\u2019s Claude Code sessions that show a practice. Click a person for their sessions, a cell for the sessions showing that practice.'))),
-      toolbar, kpis, body);
+      toolbar, kpis, body, cohorts.card);
 
     let seq = 0;
     let lastKey = '';
@@ -593,6 +595,7 @@
         h('span', { class: 'legend-item' }, h('span', { class: 'star' }, '★'), 'power user'));
     }
 
+    cohorts.load(f);
     await load(false);
     c.every(10000, () => load(true));
   }
@@ -832,6 +835,63 @@
         `${fmtDate(e.started_ms)} · line ${e.line}`),
       h('span', { class: 'muted' }, ` · ${pct(e.position)} in` + (e.committed ? ' · committed' : '') +
         (e.interruptions ? ` · ${plural(e.interruptions, 'interruption')}` : '') + (e.evidence ? ` · ${e.evidence}` : ''))));
+  }
+
+  // ---------------------------------------------------------- cohorts
+
+  /**
+   * People per cohort (light / moderate / heavy) per month, drawn with uPlot,
+   * and the heavy-to-light gap. Team data: hidden for a member (403).
+   * Hooks: #cohorts[data-state], #cohort-chart[data-points] canvas.
+   */
+  function cohortCard(c) {
+    const chart = h('div', { id: 'cohort-chart', class: 'trend-chart', 'aria-label': 'People per cohort per month' });
+    const gap = h('p', { class: 'muted small', id: 'cohort-gap' });
+    const card = h('section', { id: 'cohorts', class: 'card', dataset: { state: 'loading' } },
+      h('div', { class: 'card-head' }, h('h2', null, 'Cohorts over time'),
+        h('span', { class: 'muted small' }, 'people active each month, as light, moderate or heavy users')),
+      chart, gap);
+    const colors = { light: '#94a3b8', moderate: '#2563eb', heavy: '#d97706' };
+    async function load(f) {
+      card.dataset.state = 'loading';
+      let d;
+      try {
+        d = await api('v1/coaching/cohorts' + qs(f, ['from', 'to']), c.signal);
+      } catch (e) {
+        if (e && e.name === 'AbortError') return;
+        card.hidden = !!(e && e.status === 403);
+        chart.replaceChildren(h('p', { class: 'muted small' }, `Cohorts unavailable: ${e.message}`));
+        card.dataset.state = 'error';
+        return;
+      }
+      if (c.dead) return;
+      const points = d.points || [];
+      chart.dataset.points = String(points.length);
+      if (!points.length || typeof uPlot !== 'function') {
+        chart.replaceChildren(h('p', { class: 'muted small' }, points.length ? 'Chart unavailable.' : 'No sessions in these months.'));
+        gap.textContent = '';
+        card.dataset.state = 'loaded';
+        return;
+      }
+      const names = ['light', 'moderate', 'heavy'];
+      const xs = points.map((p) => Date.parse(p.start + 'T00:00:00Z') / 1000);
+      const count = (p, n) => ((p.cohorts || []).find((x) => x.cohort === n) || {}).people || 0;
+      const data = [xs, ...names.map((n) => points.map((p) => count(p, n)))];
+      chart.replaceChildren();
+      new uPlot({
+        width: Math.max(320, chart.clientWidth || 720), height: 220,
+        series: [{}, ...names.map((n) => ({ label: n, stroke: colors[n], width: 2, points: { show: true, size: 7 } }))],
+        scales: { y: { range: (u, lo, hi) => [0, Math.max(1, hi)] } },
+        // One tick per month, named YYYY-MM.
+        axes: [{ splits: () => xs, values: (u, ticks) => ticks.map((t) => new Date(t * 1000).toISOString().slice(0, 7)) }, {}],
+      }, data, chart);
+      const last = points[points.length - 1];
+      gap.textContent = last.heavy_to_light
+        ? `${last.start.slice(0, 7)}: heavy users' score is ${last.heavy_to_light.toFixed(1)}× light users'.`
+        : `${last.start.slice(0, 7)}: ${plural(last.people, 'person', 'people')} active.`;
+      card.dataset.state = 'loaded';
+    }
+    return { card, load };
   }
 
   // ---------------------------------------------------------- practice view

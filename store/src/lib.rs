@@ -9,6 +9,7 @@ pub mod access;
 pub mod assignments;
 pub mod clickhouse;
 pub mod coaching;
+pub mod cohorts;
 mod error;
 pub mod examples;
 pub mod report;
@@ -22,9 +23,10 @@ use std::sync::Arc;
 use accrete_common::catalog::Catalog;
 use accrete_common::pipeline::{Checkpoint, Classified, FileCheckpoint};
 use accrete_common::proto::{
-    AdoptionMatrix, Assignment, Assignments, Catalog as CatalogMsg, CreateAssignmentRequest, Examples, ExamplesRequest,
-    ListAssignmentsRequest, MatrixRequest, PersonSessions, PersonSessionsRequest, Practice, QuarterlyRequest,
-    QuarterlyRollups, SessionDetail, SessionRequest, Suggestions, SuggestionsRequest, Teacher, Trends, TrendsRequest,
+    AdoptionMatrix, Assignment, Assignments, Catalog as CatalogMsg, Cohorts, CohortsRequest, CreateAssignmentRequest,
+    Examples, ExamplesRequest, ListAssignmentsRequest, MatrixRequest, PersonSessions, PersonSessionsRequest, Practice,
+    QuarterlyRequest, QuarterlyRollups, SessionDetail, SessionRequest, Suggestions, SuggestionsRequest, Teacher,
+    Trends, TrendsRequest,
 };
 use async_trait::async_trait;
 
@@ -32,7 +34,7 @@ pub use access::{Access, Filter};
 pub use assignments::AssignmentRecord;
 pub use clickhouse::ClickHouseStore;
 pub use error::{Source, StoreError};
-pub use rollup::PersonQuarter;
+pub use rollup::{Period, PersonQuarter};
 pub use sqlite::SqliteStore;
 pub use trends::SessionFact;
 
@@ -68,10 +70,11 @@ pub trait QueryStore: Send + Sync {
     /// `NotFound` when the session does not exist or is outside `access`
     /// (the same answer, so a scope does not reveal what is beyond it).
     async fn session(&self, req: &SessionRequest, access: &Access) -> Result<SessionDetail, StoreError>;
-    /// Sessions and practice counts per quarter and person (sessions with a
-    /// start time only), of one team or, with `None`, everyone.
+    /// Sessions and practice counts per quarter (or month) and person
+    /// (sessions with a start time only), of one team or, with `None`, everyone.
     async fn person_quarters(
         &self,
+        period: Period,
         from: Option<i64>,
         to: Option<i64>,
         team: Option<&str>,
@@ -102,12 +105,12 @@ pub trait QueryStore: Send + Sync {
     async fn quarterly(&self, req: &QuarterlyRequest, access: &Access) -> Result<QuarterlyRollups, StoreError> {
         let (from, to) = time_bounds(&req.from, &req.to)?;
         let Some(teams) = Filter::new(access, "", &req.team).teams else {
-            let rows = self.person_quarters(from, to, None).await?;
+            let rows = self.person_quarters(Period::Quarter, from, to, None).await?;
             return Ok(rollup::quarterly(self.catalog_ref(), &rows, ""));
         };
         let mut out = QuarterlyRollups::default();
         for team in teams {
-            let rows = self.person_quarters(from, to, Some(&team)).await?;
+            let rows = self.person_quarters(Period::Quarter, from, to, Some(&team)).await?;
             out.rows.extend(rollup::quarterly(self.catalog_ref(), &rows, &team).rows);
         }
         Ok(out)
@@ -230,6 +233,38 @@ pub trait QueryStore: Send + Sync {
         Ok(Examples { practice: req.practice.clone(), people, reason, from_ms: from, to_ms: to })
     }
 
+    /// The cohort distribution per month or quarter ([`cohorts`]) of the
+    /// teams `access` (and the request's team) cover, or everyone.
+    async fn cohorts(&self, req: &CohortsRequest, access: &Access) -> Result<Cohorts, StoreError> {
+        let period = match req.bucket.as_str() {
+            "" | "month" => Period::Month,
+            "quarter" => Period::Quarter,
+            other => {
+                return Err(StoreError::InvalidArgument(format!("`bucket` must be month or quarter, not `{other}`")));
+            }
+        };
+        let (from, to) = time_bounds(&req.from, &req.to)?;
+        let to = to.unwrap_or(accrete_common::time::day_start(accrete_common::time::now_ms()) + DAY_MS);
+        let from = from.unwrap_or_else(|| {
+            (0..COHORT_MONTHS - 1)
+                .fold(accrete_common::time::month_start(to - 1), |t, _| accrete_common::time::month_start(t - 1))
+        });
+        if from >= to {
+            return Err(StoreError::InvalidArgument("`from` must be before `to`".into()));
+        }
+        let rows = match Filter::new(access, "", &req.team).teams {
+            None => self.person_quarters(period, Some(from), Some(to), None).await?,
+            Some(teams) => {
+                let mut rows = Vec::new();
+                for team in teams {
+                    rows.extend(self.person_quarters(period, Some(from), Some(to), Some(&team)).await?);
+                }
+                rows
+            }
+        };
+        Ok(cohorts::cohorts(self.rules(), &rows, period, (from, to)))
+    }
+
     /// The monthly report of every team `access` covers (`month`:
     /// `YYYY-MM`): see [`report`].
     async fn month_report(&self, month: &str, access: &Access) -> Result<Vec<report::TeamReport>, StoreError> {
@@ -282,6 +317,8 @@ const DAY_MS: i64 = 86_400_000;
 /// The window suggestions read when none is given: the 12 weeks up to the
 /// end of today (UTC midnights, so ClickHouse answers from its roll-ups).
 pub const SUGGESTION_WEEKS: i64 = 12;
+/// The months the cohorts cover when no `from` is given: this one and five before.
+pub const COHORT_MONTHS: i64 = 6;
 /// The window trends read when none is given: 26 weeks.
 pub const TREND_WEEKS: i64 = 26;
 

@@ -197,10 +197,29 @@ pub fn empty_row(catalog: &Catalog, person: &str, team: &str) -> PersonRow {
     }
 }
 
-/// One person's quarter: sessions, and per catalog practice the sessions showing it.
+/// What [`PersonQuarter`] rows are per: quarters (the quarterly roll-ups)
+/// or months (the cohorts over time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Month,
+    Quarter,
+}
+
+impl Period {
+    /// ClickHouse's function giving the period's first day (both exist in 18.16).
+    pub fn clickhouse_start(self) -> &'static str {
+        match self {
+            Period::Month => "toStartOfMonth",
+            Period::Quarter => "toStartOfQuarter",
+        }
+    }
+}
+
+/// One person's quarter (or month: [`Period`]): sessions, and per catalog
+/// practice the sessions showing it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PersonQuarter {
-    /// First day of the quarter, `YYYY-MM-DD`.
+    /// First day of the quarter or month, `YYYY-MM-DD`.
     pub quarter: String,
     pub person: String,
     pub team: String,

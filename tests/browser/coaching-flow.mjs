@@ -2,7 +2,8 @@
 // (playwright-core, with Debian's chromium): open a person's page, see the
 // suggested practice, click "Assign", see the assignment on the page; open
 // one of the teammate's example sessions and land on the line where the
-// practice shows; open the practice's "who to learn from" page. The trend
+// practice shows; open the practice's "who to learn from" page and the
+// matrix page's cohorts over time. The trend
 // chart must have drawn lines (pixels of a series colour on its canvas).
 // Writes screenshots to OUTDIR and prints one JSON line of findings.
 //
@@ -24,6 +25,18 @@ const browser = await chromium.launch({
     '--disable-component-update', '--disable-sync'],
 });
 const out = {};
+// Pixels on a chart's canvas that are not white or grey: the drawn lines.
+const colouredPixels = (page, sel) => page.evaluate((sel) => {
+  const cv = document.querySelector(sel);
+  if (!cv) return 0;
+  const d = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    const [r, g, b, a] = [d[i], d[i + 1], d[i + 2], d[i + 3]];
+    if (a > 0 && Math.max(r, g, b) - Math.min(r, g, b) > 40) n++;
+  }
+  return n;
+}, sel);
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   const errors = [];
@@ -32,18 +45,7 @@ try {
   await page.waitForSelector('#coaching[data-state="loaded"]', { timeout: 30000 });
   out.practice = await page.getAttribute('#suggestion', 'data-practice');
   out.series = Number(await page.getAttribute('#trend-chart', 'data-series'));
-  // Pixels on the chart's canvas that are not white or grey: the drawn lines.
-  out.chart_pixels = await page.evaluate(() => {
-    const cv = document.querySelector('#trend-chart canvas');
-    if (!cv) return 0;
-    const d = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      const [r, g, b, a] = [d[i], d[i + 1], d[i + 2], d[i + 3]];
-      if (a > 0 && Math.max(r, g, b) - Math.min(r, g, b) > 40) n++;
-    }
-    return n;
-  });
+  out.chart_pixels = await colouredPixels(page, '#trend-chart canvas');
   await page.screenshot({ path: path.join(outdir, 'person-before.png'), fullPage: true });
   out.before = await page.$$eval('#assignments li[data-practice]', (l) => l.length);
   await page.click('#assign-button');
@@ -76,6 +78,13 @@ try {
   out.teachers = await page.$$eval('#teachers li[data-person]', (l) => l.map((x) => x.dataset.person));
   out.teacher_links = await page.$$eval('#teachers a.example-link', (l) => l.length);
   await page.screenshot({ path: path.join(outdir, 'practice-teachers.png'), fullPage: true });
+  // The matrix page's cohorts over time, for the same window.
+  await page.goto(`${base}#/${window_}`);
+  await page.waitForSelector('#cohorts[data-state="loaded"]', { timeout: 30000 });
+  out.cohort_points = Number(await page.getAttribute('#cohort-chart', 'data-points'));
+  out.cohort_pixels = await colouredPixels(page, '#cohort-chart canvas');
+  out.cohort_gap = await page.textContent('#cohort-gap');
+  await page.locator('#cohorts').screenshot({ path: path.join(outdir, 'cohorts.png') });
   out.errors = errors;
 } finally {
   await browser.close();

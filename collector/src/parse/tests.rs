@@ -219,7 +219,9 @@ fn numbers_beyond_f64_and_lone_surrogates_do_not_lose_the_line() {
 
 #[test]
 fn an_interruption_is_flagged_on_the_main_thread_only() {
-    let stop = parse(r#"{"type":"user","message":{"content":[{"type":"text","text":"[Request interrupted by user for tool use]"}]}}"#);
+    let stop = parse(
+        r#"{"type":"user","message":{"content":[{"type":"text","text":"[Request interrupted by user for tool use]"}]}}"#,
+    );
     assert!(stop.events[0].interrupted);
     let plain = parse(r#"{"type":"user","message":{"content":"[Request interrupted by user]"}}"#);
     assert!(plain.events[0].interrupted);

@@ -12,21 +12,21 @@ use crate::StoreError;
 #[derive(Clone, Copy)]
 pub(super) enum Rows {
     Matrix,
-    Quarters,
+    Periods(crate::Period),
 }
 
 impl Rows {
     fn raw(self, db: &str, catalog: &Catalog, scope: sql::Scope) -> sql::Stmt {
         match self {
             Rows::Matrix => sql::matrix(db, catalog, scope),
-            Rows::Quarters => sql::person_quarters(db, catalog, scope),
+            Rows::Periods(p) => sql::person_periods(db, catalog, scope, p),
         }
     }
 
     fn rolled(self, db: &str, stale: usize, days: bool, teams: usize) -> sql::Stmt {
         match self {
             Rows::Matrix => sql::rollup_matrix(db, stale, days, teams),
-            Rows::Quarters => sql::rollup_quarters(db, stale, days, teams),
+            Rows::Periods(p) => sql::rollup_periods(db, stale, days, teams, p),
         }
     }
 }

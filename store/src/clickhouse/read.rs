@@ -243,13 +243,14 @@ impl QueryStore for ClickHouseStore {
 
     async fn person_quarters(
         &self,
+        period: crate::Period,
         from: Option<i64>,
         to: Option<i64>,
         team: Option<&str>,
     ) -> Result<Vec<PersonQuarter>, StoreError> {
         let teams: Option<Vec<String>> = team.map(|t| vec![t.to_string()]);
         let order = |a: &QuarterRow, b: &QuarterRow| (&a.quarter, &a.person).cmp(&(&b.quarter, &b.person));
-        let rows: Vec<QuarterRow> = self.rows(Rows::Quarters, (from, to), "", teams.as_deref(), order).await?;
+        let rows: Vec<QuarterRow> = self.rows(Rows::Periods(period), (from, to), "", teams.as_deref(), order).await?;
         Ok(rows
             .into_iter()
             .map(|r| PersonQuarter {

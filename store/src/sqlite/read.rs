@@ -15,7 +15,7 @@ use super::rollup;
 use super::{SqliteStore, session_marks, sql};
 use crate::coaching::Rules;
 use crate::examples::SessionMoments;
-use crate::rollup::{INTERRUPTED, PersonQuarter, adoption_matrix, empty_row, in_catalog_order, session_detail};
+use crate::rollup::{INTERRUPTED, Period, PersonQuarter, adoption_matrix, empty_row, in_catalog_order, session_detail};
 use crate::{
     Access, AssignmentRecord, Filter, MAX_SESSIONS, MAX_TIMELINE, QueryStore, SessionFact, StoreError, catalog_message,
     time_bounds,
@@ -119,6 +119,7 @@ impl QueryStore for SqliteStore {
 
     async fn person_quarters(
         &self,
+        period: Period,
         from: Option<i64>,
         to: Option<i64>,
         team: Option<&str>,
@@ -126,7 +127,7 @@ impl QueryStore for SqliteStore {
         let teams = team.map(|t| serde_json::json!([t]).to_string());
         let catalog = self.catalog.clone();
         let rollups = self.timeline;
-        Self::with(&self.reader, move |c| quarters(c, &catalog, (from, to), teams, rollups)).await
+        Self::with(&self.reader, move |c| quarters(c, &catalog, period, (from, to), teams, rollups)).await
     }
 
     async fn session_facts(&self, from: i64, to: i64, f: &Filter) -> Result<Vec<SessionFact>, StoreError> {
@@ -270,6 +271,7 @@ fn matrix_rows(
 fn quarters(
     c: &mut rusqlite::Connection,
     catalog: &Catalog,
+    period: Period,
     (from, to): (Option<i64>, Option<i64>),
     teams: Option<String>,
     rollups: bool,
@@ -295,24 +297,28 @@ fn quarters(
         let mut st = c.prepare_cached(&sql::rollup_month_sessions())?;
         let mut q = st.query(params![lo, hi, teams])?;
         while let Some(r) = q.next()? {
-            add(rollup::quarter_of(r.get(0)?), r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? as u64);
+            add(rollup::period_of(period, r.get(0)?), r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? as u64);
         }
         let mut st = c.prepare_cached(&sql::rollup_month_practices())?;
         let mut q = st.query(params![lo, hi, teams])?;
         while let Some(r) = q.next()? {
             if let Some(i) = index(&r.get::<_, String>(2)?) {
-                practice_counts.push(((rollup::quarter_of(r.get(0)?), r.get(1)?), i, r.get::<_, i64>(3)? as u64));
+                practice_counts.push((
+                    (rollup::period_of(period, r.get(0)?), r.get(1)?),
+                    i,
+                    r.get::<_, i64>(3)? as u64,
+                ));
             }
         }
     }
     for (f, t) in plan.raw {
         let between = f.is_some() && t.is_some();
-        let mut st = c.prepare_cached(&sql::quarter_sessions(between))?;
+        let mut st = c.prepare_cached(&sql::quarter_sessions(between, period))?;
         let mut q = st.query(params![f, t, None::<String>, teams])?;
         while let Some(r) = q.next()? {
             add(r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? as u64);
         }
-        let mut st = c.prepare_cached(&sql::quarter_practices(between))?;
+        let mut st = c.prepare_cached(&sql::quarter_practices(between, period))?;
         let mut q = st.query(params![f, t, None::<String>, teams])?;
         while let Some(r) = q.next()? {
             if let Some(i) = index(&r.get::<_, String>(2)?) {

@@ -127,6 +127,14 @@ pub(super) fn quarter_of(month_ms: i64) -> String {
     format!("{y}-{:02}-01", (m - 1) / 3 * 3 + 1)
 }
 
+/// First day of the period holding a month start, `YYYY-MM-DD`.
+pub(super) fn period_of(period: crate::Period, month_ms: i64) -> String {
+    match period {
+        crate::Period::Quarter => quarter_of(month_ms),
+        crate::Period::Month => accrete_common::time::format_rfc3339_ms(month_ms)[..10].to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -217,6 +217,16 @@ const BETWEEN_FILTER: &str = "
 const QUARTER: &str = "strftime('%Y-', s.started_ms / 1000, 'unixepoch')
     || printf('%02d', ((CAST(strftime('%m', s.started_ms / 1000, 'unixepoch') AS INTEGER) - 1) / 3) * 3 + 1) || '-01'";
 
+/// First day of the month a session started in, `YYYY-MM-DD` (UTC).
+const MONTH_DAY: &str = "strftime('%Y-%m-01', s.started_ms / 1000, 'unixepoch')";
+
+fn period_start(period: crate::Period) -> &'static str {
+    match period {
+        crate::Period::Quarter => QUARTER,
+        crate::Period::Month => MONTH_DAY,
+    }
+}
+
 /// `between`: both bounds are given ([`BETWEEN_FILTER`]).
 fn filter(between: bool) -> &'static str {
     if between { BETWEEN_FILTER } else { SESSION_FILTER }
@@ -245,19 +255,21 @@ pub fn person_sessions() -> String {
     )
 }
 
-pub fn quarter_sessions(between: bool) -> String {
+pub fn quarter_sessions(between: bool, period: crate::Period) -> String {
     format!(
-        "SELECT {QUARTER} AS q, s.person, max(s.team), count(*) FROM sessions s
+        "SELECT {} AS q, s.person, max(s.team), count(*) FROM sessions s
          WHERE s.started_ms IS NOT NULL AND {} GROUP BY q, s.person ORDER BY q, s.person",
+        period_start(period),
         filter(between)
     )
 }
 
-pub fn quarter_practices(between: bool) -> String {
+pub fn quarter_practices(between: bool, period: crate::Period) -> String {
     format!(
-        "SELECT {QUARTER} AS q, s.person, sp.practice, count(*) FROM session_practices sp
+        "SELECT {} AS q, s.person, sp.practice, count(*) FROM session_practices sp
          JOIN sessions s ON s.person = sp.person AND s.session_id = sp.session_id
          WHERE s.started_ms IS NOT NULL AND {} GROUP BY q, s.person, sp.practice",
+        period_start(period),
         filter(between)
     )
 }

@@ -79,6 +79,7 @@ pub fn statements_for_check(db: &str, catalog: &Catalog) -> Vec<String> {
     for (stale, days, teams) in [(0, false, 0), (1, true, 1), (2, false, 2), (0, true, 0)] {
         out.push(bind(rollup_matrix(db, stale, days, teams), days, ""));
         out.push(bind(rollup_quarters(db, stale, days, teams), !days, ""));
+        out.push(bind(rollup_periods(db, stale, days, teams, crate::Period::Month), days, ""));
     }
     out.push(bind(person_sessions(db, catalog, false, 0), true, "100"));
     out.push(bind(person_sessions(db, catalog, true, 2), false, "1"));
@@ -87,7 +88,10 @@ pub fn statements_for_check(db: &str, catalog: &Catalog) -> Vec<String> {
     out.push(fill(&session_timeline(db), &["'dev1'", "'s1'", "100"]));
     out.push(bind(person_quarters(db, catalog, Scope::default()), false, ""));
     out.push(bind(person_quarters(db, catalog, Scope { people: Some(1), teams: 1, ..Scope::default() }), true, ""));
+    out.push(bind(person_periods(db, catalog, Scope::default(), crate::Period::Month), false, ""));
     out.push(bind(team_people(db, 2), false, ""));
+    out.push(fill(&moments_marks(db), &["'dev1'", "['s1', 's2']"]));
+    out.push(fill(&moments_interruptions(db), &["'interrupted'", "'dev1'", "['s1']"]));
     out.push(format!(
         "INSERT INTO {db}.assignment_log VALUES ('as-1', 1769271651451, 'lead', 'dev1', 'plan_mode', 1769212800000, 4, '')"
     ));

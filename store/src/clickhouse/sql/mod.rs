@@ -8,6 +8,7 @@
 //! as `[A-Za-z0-9_]+` by the config) and catalog practice ids (validated as
 //! `[a-z0-9_]+` by the catalog).
 
+use crate::Period;
 use accrete_common::catalog::{BEFORE_SUFFIX, Catalog, UNLESS_SUFFIX};
 
 mod check;
@@ -256,15 +257,21 @@ pub fn session_timeline(db: &str) -> String {
 
 /// Per quarter and person: team, sessions, and per practice the sessions showing it.
 pub fn person_quarters(db: &str, catalog: &Catalog, scope: Scope) -> Stmt {
+    person_periods(db, catalog, scope, Period::Quarter)
+}
+
+/// [`person_quarters`] per quarter or month.
+pub fn person_periods(db: &str, catalog: &Catalog, scope: Scope, period: Period) -> Stmt {
     let mut binds = Vec::new();
     let scope = Scope { person: false, session: false, ..scope };
     let s = scoped_sessions(db, scope, false, " AND started_ms > 0", &mut binds);
     let m = scoped_presence(db, catalog, scope, &mut binds);
     let sql = format!(
-        "SELECT toString(toStartOfQuarter(toDateTime(intDiv(started_ms, 1000), 'UTC'))) AS quarter, person,
+        "SELECT toString({start}(toDateTime(intDiv(started_ms, 1000), 'UTC'))) AS quarter, person,
                 max(team) AS team, count() AS sessions, {sums} AS counts
          FROM ({s}) AS s ANY LEFT JOIN ({m}) AS m USING (person, session_id)
          GROUP BY quarter, person ORDER BY quarter, person",
+        start = period.clickhouse_start(),
         sums = columns(catalog, "sum")
     );
     Stmt { sql, binds }
@@ -397,11 +404,19 @@ pub fn rollup_matrix(db: &str, stale: usize, days: bool, teams: usize) -> Stmt {
 
 /// [`person_quarters`] from the roll-ups, like [`rollup_matrix`].
 pub fn rollup_quarters(db: &str, stale: usize, days: bool, teams: usize) -> Stmt {
+    rollup_periods(db, stale, days, teams, Period::Quarter)
+}
+
+/// [`person_periods`] from the roll-ups.
+pub fn rollup_periods(db: &str, stale: usize, days: bool, teams: usize, period: Period) -> Stmt {
     rollup_grouped(
         db,
         (stale, days, teams),
-        "toString(toStartOfQuarter(toDateTime(intDiv(bucket, 1000), 'UTC'))) AS quarter, person,
+        &format!(
+            "toString({}(toDateTime(intDiv(bucket, 1000), 'UTC'))) AS quarter, person,
                 max(t) AS team, sum(s) AS sessions, sumForEach(c) AS counts",
+            period.clickhouse_start()
+        ),
         Some("bucket >= 0"),
         "quarter, person",
     )
