@@ -43,6 +43,7 @@ pub async fn up(cfg: Config) -> anyhow::Result<ExitCode> {
             Arc::new(move || board.snapshot())
         },
         auth: Arc::new(accrete_api::Auth::new(&cfg.api.tokens)),
+        events: None,
     };
     accrete_api::warn_if_open(&state.auth, addr);
     let mut api_stop = stop_rx.clone();

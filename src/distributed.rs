@@ -13,7 +13,9 @@ use accrete_collector::{Collector, CollectorOptions, StatusBoard};
 use accrete_common::config::Config;
 use accrete_common::pipeline::PipelineError;
 use accrete_common::telemetry;
-use accrete_kafka::{BatchConsumer, BatchProducer, ClassifiedSubscriber, EventSubscriber, MarkPublisher};
+use accrete_kafka::{
+    BatchConsumer, BatchProducer, ClassifiedSubscriber, CoachingPublisher, EventSubscriber, MarkPublisher,
+};
 use accrete_store::{ClickHouseStore, StoreError};
 use anyhow::{Context, bail};
 use tokio::net::TcpListener;
@@ -129,6 +131,16 @@ pub async fn classify(cfg: Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The API's coaching events, on Kafka.
+struct KafkaCoaching(CoachingPublisher);
+
+#[tonic::async_trait]
+impl accrete_api::CoachingEvents for KafkaCoaching {
+    async fn assigned(&self, a: &[accrete_common::proto::Assignment]) -> Result<(), String> {
+        self.0.assigned(a).await.map(|_| ()).map_err(|e| e.to_string())
+    }
+}
+
 /// Connects to ClickHouse and makes sure of the schema, waiting while the
 /// server is down. Another process may be creating the same tables at the
 /// same moment, so a failed DDL is tried again a few times.
@@ -202,6 +214,17 @@ pub async fn api(cfg: Config) -> anyhow::Result<ExitCode> {
     crate::admin::probe_clickhouse(store.clone(), cfg.clickhouse.url.clone());
     let listener = TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
     let addr = listener.local_addr()?;
+    // Assignments go to the coaching topic too, for other services.
+    let kafka = cfg.kafka.clone();
+    let events: Arc<dyn accrete_api::CoachingEvents> = Arc::new(KafkaCoaching(CoachingPublisher::new(&cfg.kafka)?));
+    let store: Arc<dyn accrete_store::QueryStore> = store;
+    let (s, e) = (store.clone(), events.clone());
+    tokio::spawn(async move {
+        if let Err(err) = accrete_kafka::ensure_topics(&kafka).await {
+            warn!(error = %err, "cannot create topics now; coaching events wait until Kafka answers");
+        }
+        accrete_api::republish(s, e).await;
+    });
     let state = accrete_api::ApiState {
         store,
         status: Arc::new(|| accrete_common::proto::Status {
@@ -209,6 +232,7 @@ pub async fn api(cfg: Config) -> anyhow::Result<ExitCode> {
             ..Default::default()
         }),
         auth: Arc::new(accrete_api::Auth::new(&cfg.api.tokens)),
+        events: Some(events),
     };
     accrete_api::warn_if_open(&state.auth, addr);
     info!(%addr, clickhouse = %cfg.clickhouse.url, "api up");

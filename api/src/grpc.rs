@@ -86,7 +86,9 @@ impl QueryService for QueryGrpc {
         r: Request<CreateAssignmentRequest>,
     ) -> Result<Response<Assignment>, tonic::Status> {
         let who = self.caller(&r)?;
-        self.state.scoped(&who).assign(r.into_inner()).await.map(Response::new).map_err(grpc_access_status)
+        let a = self.state.scoped(&who).assign(r.into_inner()).await.map_err(grpc_access_status)?;
+        self.state.announce(&a).await;
+        Ok(Response::new(a))
     }
 
     async fn list_assignments(

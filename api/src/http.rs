@@ -301,7 +301,9 @@ async fn create_assignment(
         weeks: b.weeks,
         note: b.note,
     };
-    Ok((StatusCode::CREATED, Json(s.scoped(&who).assign(req).await?)))
+    let a = s.scoped(&who).assign(req).await?;
+    s.announce(&a).await;
+    Ok((StatusCode::CREATED, Json(a)))
 }
 
 async fn list_assignments(

@@ -141,6 +141,9 @@ pub struct KafkaConfig {
     pub events_topic: String,
     /// Practice detections (`accrete.v1.Mark`), key = session id.
     pub marks_topic: String,
+    /// The coaching loop's events (`accrete.v1.CoachingEvent`), key =
+    /// assignment id; one partition, compacted, written by the API.
+    pub coaching_topic: String,
     /// Partitions for topics Accrete creates.
     pub partitions: i32,
     pub classifier_group: String,
@@ -212,6 +215,7 @@ impl Default for KafkaConfig {
             brokers: "127.0.0.1:19092".into(),
             events_topic: "accrete.events.v1".into(),
             marks_topic: "accrete.marks.v1".into(),
+            coaching_topic: "accrete.coaching.v1".into(),
             partitions: 4,
             classifier_group: "accrete-classifier".into(),
             aggregator_group: "accrete-aggregator".into(),

@@ -5,7 +5,9 @@
 //! Topics (protobuf values, key = session id so a session stays ordered on
 //! one partition):
 //! - `accrete.events.v1`: `accrete.v1.TranscriptEvent`, written by the gateway;
-//! - `accrete.marks.v1`: `accrete.v1.Mark`, written by the classifiers.
+//! - `accrete.marks.v1`: `accrete.v1.Mark`, written by the classifiers;
+//! - `accrete.coaching.v1`: `accrete.v1.CoachingEvent`, written by the API
+//!   (key = assignment id, one partition, compacted: [`CoachingPublisher`]).
 //!
 //! Offsets are committed by hand, only after what a batch produced is
 //! durable downstream: a crash replays, never skips (at-least-once).
@@ -43,10 +45,13 @@ fn base_config(cfg: &KafkaConfig) -> ClientConfig {
 /// Creates the topics if they are missing (idempotent).
 pub async fn ensure_topics(cfg: &KafkaConfig) -> Result<(), PipelineError> {
     let admin: AdminClient<DefaultClientContext> = base_config(cfg).create().map_err(transient)?;
-    let topics: Vec<NewTopic> = [&cfg.events_topic, &cfg.marks_topic]
+    let mut topics: Vec<NewTopic> = [&cfg.events_topic, &cfg.marks_topic]
         .iter()
         .map(|t| NewTopic::new(t, cfg.partitions, TopicReplication::Fixed(1)))
         .collect();
+    // Few events, read in order, and an assignment published again replaces
+    // itself under compaction.
+    topics.push(NewTopic::new(&cfg.coaching_topic, 1, TopicReplication::Fixed(1)).set("cleanup.policy", "compact"));
     let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
     for r in admin.create_topics(&topics, &opts).await.map_err(transient)? {
         match r {
@@ -158,6 +163,42 @@ impl BatchProducer {
         traces: &BTreeMap<String, String>,
     ) -> Result<usize, PipelineError> {
         self.send_all(topic, keyed(events, |e| &e.session_id), traces).await
+    }
+}
+
+/// Publishes the coaching loop's events: each assignment, keyed by its id.
+#[derive(Clone)]
+pub struct CoachingPublisher {
+    producer: FutureProducer,
+    topic: String,
+}
+
+impl CoachingPublisher {
+    pub fn new(cfg: &KafkaConfig) -> Result<CoachingPublisher, PipelineError> {
+        let producer = base_config(cfg)
+            .set("enable.idempotence", "true")
+            .set("acks", "all")
+            // An HTTP request waits for it: give up soon, the caller retries.
+            .set("message.timeout.ms", "5000")
+            .create()
+            .map_err(|e| PipelineError::Fatal(format!("kafka producer: {e}")))?;
+        Ok(CoachingPublisher { producer, topic: cfg.coaching_topic.clone() })
+    }
+
+    /// Sends one `assigned` event per assignment; returns once Kafka has all.
+    pub async fn assigned(&self, assignments: &[accrete_common::proto::Assignment]) -> Result<usize, PipelineError> {
+        let now = accrete_common::time::now_ms();
+        let events: Vec<accrete_common::proto::CoachingEvent> = assignments
+            .iter()
+            .map(|a| accrete_common::proto::CoachingEvent {
+                kind: "assigned".into(),
+                assignment: Some(a.clone()),
+                published_ms: now,
+            })
+            .collect();
+        let records =
+            events.iter().map(|e| (e.assignment.as_ref().map_or("", |a| a.id.as_str()), e.encode_to_vec())).collect();
+        BatchProducer { producer: self.producer.clone() }.send_all(&self.topic, records, &BTreeMap::new()).await
     }
 }
 

@@ -22,6 +22,7 @@ metrics_interval_ms = {{ $v.telemetry.metricsIntervalMs | int64 }}
 brokers = {{ include "accrete.tomlString" $v.kafka.brokers }}
 events_topic = {{ include "accrete.tomlString" $v.kafka.eventsTopic }}
 marks_topic = {{ include "accrete.tomlString" $v.kafka.marksTopic }}
+coaching_topic = {{ include "accrete.tomlString" $v.kafka.coachingTopic }}
 partitions = {{ $v.kafka.partitions | int64 }}
 classifier_group = {{ include "accrete.tomlString" $v.kafka.classifierGroup }}
 aggregator_group = {{ include "accrete.tomlString" $v.kafka.aggregatorGroup }}
