@@ -67,6 +67,9 @@ if [ "$store" = sqlite ]; then
   echo "store: sqlite $data/accrete.db ($(du -h "$data/accrete.db" | cut -f1))"
   # `accrete up` serves the embedded store; its one source is an empty folder.
   mkdir -p "$work/empty-source"
+  # The assignments of an earlier run would add up: start from none.
+  python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("DELETE FROM assignment_log"); c.commit()' \
+    "$data/accrete.db" 2>/dev/null || true
   "$bin" up --data-dir "$data" --listen "127.0.0.1:$port" --source "bench=$work/empty-source" \
     >"$work/api-bench.out" 2>"$work/api-bench.log" &
   api_pid=$!
@@ -104,6 +107,8 @@ curl -sf "$ch/" --data-binary "SELECT table, sum(rows), count(), formatReadableS
   WHERE active AND database = 'accrete_bench' GROUP BY table ORDER BY table FORMAT TSV" |
   awk -F'\t' '{printf "  %-10s %12s rows in %3s parts, %s on disk\n", $1, $2, $3, $4}'
 
+# The assignments of an earlier run would add up: the API creates the table again.
+curl -sf "$ch/" --data-binary "DROP TABLE IF EXISTS accrete_bench.assignment_log" >/dev/null
 "$bin" --config "$cfg" api >"$work/api-bench.out" 2>"$work/api-bench.log" &
 api_pid=$!
 wait_api
@@ -118,21 +123,26 @@ sid=$(curl -sf "$api/v1/people/$person/sessions" | grep -o '"session_id":"[^"]*"
 # Times one path: warm-up, then up to $requests requests (or $max_s
 # seconds), ten per curl call on one kept-alive connection (one per call
 # when a request takes over a second, so the time bound holds).
+# BENCH_CODE (200) is the status every request must get; BENCH_ARGS are
+# extra curl arguments (a POST body).
 bench() {
-  local name=$1 path=$2 times="$work/api-bench.times" urls=() i
-  for i in $(seq 1 10); do urls+=(-o/dev/null "$api$path"); done
+  local name=$1 path=$2 times="$work/api-bench.times" urls=() i code=${BENCH_CODE:-200}
+  local -a extra=()
+  [ -z "${BENCH_ARGS:-}" ] || read -r -a extra <<<"$BENCH_ARGS"
+  for i in $(seq 1 10); do urls+=("${extra[@]}" -o/dev/null "$api$path"); done
+  local step=$((${#extra[@]} + 2))
   local per=10 slow
-  slow=$(curl -s -w '%{time_total}\n' "${urls[@]:0:2}" | awk '$1 > 1 {print 1; exit}')
-  if [ -n "$slow" ]; then per=1; else curl -s "${urls[@]:0:$((2 * warmup))}"; fi
+  slow=$(curl -s -w '%{time_total}\n' "${urls[@]:0:$step}" | awk '$1 > 1 {print 1; exit}')
+  if [ -n "$slow" ]; then per=1; else curl -s "${urls[@]:0:$((step * warmup))}"; fi
   : >"$times"
-  local deadline=$((SECONDS + max_s)) n=0
-  while [ "$n" -lt "$requests" ] && [ "$SECONDS" -lt "$deadline" ]; do
-    local k=$((requests - n < per ? requests - n : per))
-    curl -s -w '%{http_code} %{time_total} %{size_download}\n' "${urls[@]:0:$((2 * k))}" >>"$times"
+  local deadline=$((SECONDS + max_s)) n=0 want=${BENCH_REQUESTS:-$requests}
+  while [ "$n" -lt "$want" ] && [ "$SECONDS" -lt "$deadline" ]; do
+    local k=$((want - n < per ? want - n : per))
+    curl -s -w '%{http_code} %{time_total} %{size_download}\n' "${urls[@]:0:$((step * k))}" >>"$times"
     n=$((n + k))
   done
-  if awk '$1 != 200 {bad = 1} END {exit !bad}' "$times"; then
-    echo "$name: HTTP $(awk '$1 != 200 {print $1; exit}' "$times") from $path" >&2
+  if awk -v c="$code" '$1 != c {bad = 1} END {exit !bad}' "$times"; then
+    echo "$name: HTTP $(awk -v c="$code" '$1 != c {print $1; exit}' "$times") from $path" >&2
     exit 1
   fi
   awk '{print $2 * 1000, $3}' "$times" | sort -n | awk -v name="$name" '
@@ -158,3 +168,20 @@ bench "coaching/suggestions ?team" "/v1/coaching/suggestions?from=2025-04-01&to=
 bench "coaching/trends ?person (26 wk)" "/v1/coaching/trends?person=$person&from=2025-07-01&to=2025-12-30"
 bench "coaching/trends ?team (26 wk)" "/v1/coaching/trends?team=$team&from=2025-07-01&to=2025-12-30"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+bench "coaching/examples (Q2, org)" "/v1/coaching/examples?practice=plan_mode&from=2025-04-01&to=2025-07-01"
+bench "coaching/examples ?team" "/v1/coaching/examples?practice=task_tracking&team=$team&from=2025-04-01&to=2025-07-01"
+bench "coaching/cohorts (6 months, org)" "/v1/coaching/cohorts?from=2025-07-01&to=2026-01-01"
+bench "coaching/cohorts ?team" "/v1/coaching/cohorts?team=$team&from=2025-07-01&to=2026-01-01"
+bench "coaching/cohorts quarter (year, org)" "/v1/coaching/cohorts?bucket=quarter&from=2025-01-01&to=2026-01-01"
+# Assignments: one to each of 40 people of $team (not timed), then the
+# routes, each POST a new row (the log is append-only).
+for i in $(seq 0 39); do
+  p=$(printf 'person%05d' $((7 + 40 * i)))
+  curl -sf -o /dev/null -H 'Content-Type: application/json' \
+    -d "{\"person\":\"$p\",\"practice\":\"task_tracking\",\"start\":\"2025-10-06\"}" "$api/v1/coaching/assignments"
+done
+BENCH_REQUESTS=$((requests < 30 ? requests : 30)) BENCH_CODE=201 \
+  BENCH_ARGS='-H Content-Type:application/json -d {"person":"person00047","practice":"plan_mode","start":"2025-11-03"}' \
+  bench "coaching/assignments POST" "/v1/coaching/assignments"
+bench "coaching/assignments ?person" "/v1/coaching/assignments?person=person00007"
+bench "coaching/assignments ?team (75)" "/v1/coaching/assignments?team=$team"
