@@ -83,6 +83,8 @@ echo "clickhouse: $(curl -sf "$ch/?query=SELECT%20version()") at $ch"
 cfg="$work/api-bench.toml"
 cat >"$cfg" <<EOF
 listen = "127.0.0.1:$port"
+[kafka]
+coaching_topic = ""   # no Kafka here: the API publishes no coaching events
 [clickhouse]
 url = "$ch"
 database = "accrete_bench"

@@ -214,17 +214,22 @@ pub async fn api(cfg: Config) -> anyhow::Result<ExitCode> {
     crate::admin::probe_clickhouse(store.clone(), cfg.clickhouse.url.clone());
     let listener = TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
     let addr = listener.local_addr()?;
-    // Assignments go to the coaching topic too, for other services.
-    let kafka = cfg.kafka.clone();
-    let events: Arc<dyn accrete_api::CoachingEvents> = Arc::new(KafkaCoaching(CoachingPublisher::new(&cfg.kafka)?));
+    // Assignments go to the coaching topic too, for other services (unless
+    // `kafka.coaching_topic` is empty).
     let store: Arc<dyn accrete_store::QueryStore> = store;
-    let (s, e) = (store.clone(), events.clone());
-    tokio::spawn(async move {
-        if let Err(err) = accrete_kafka::ensure_topics(&kafka).await {
-            warn!(error = %err, "cannot create topics now; coaching events wait until Kafka answers");
-        }
-        accrete_api::republish(s, e).await;
-    });
+    let events = if cfg.kafka.coaching_topic.is_empty() {
+        None
+    } else {
+        let kafka = cfg.kafka.clone();
+        tokio::spawn(async move {
+            if let Err(err) = accrete_kafka::ensure_topics(&kafka).await {
+                warn!(error = %err, "cannot create topics now; coaching events wait until Kafka answers");
+            }
+        });
+        let publisher: Arc<dyn accrete_api::CoachingEvents> =
+            Arc::new(KafkaCoaching(CoachingPublisher::new(&cfg.kafka)?));
+        Some(accrete_api::Announcer::start(store.clone(), publisher))
+    };
     let state = accrete_api::ApiState {
         store,
         status: Arc::new(|| accrete_common::proto::Status {
@@ -232,7 +237,7 @@ pub async fn api(cfg: Config) -> anyhow::Result<ExitCode> {
             ..Default::default()
         }),
         auth: Arc::new(accrete_api::Auth::new(&cfg.api.tokens)),
-        events: Some(events),
+        events,
     };
     accrete_api::warn_if_open(&state.auth, addr);
     info!(%addr, clickhouse = %cfg.clickhouse.url, "api up");

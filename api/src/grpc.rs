@@ -87,7 +87,7 @@ impl QueryService for QueryGrpc {
     ) -> Result<Response<Assignment>, tonic::Status> {
         let who = self.caller(&r)?;
         let a = self.state.scoped(&who).assign(r.into_inner()).await.map_err(grpc_access_status)?;
-        self.state.announce(&a).await;
+        self.state.announce(&a);
         Ok(Response::new(a))
     }
 

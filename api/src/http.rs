@@ -302,7 +302,7 @@ async fn create_assignment(
         note: b.note,
     };
     let a = s.scoped(&who).assign(req).await?;
-    s.announce(&a).await;
+    s.announce(&a);
     Ok((StatusCode::CREATED, Json(a)))
 }
 

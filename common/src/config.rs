@@ -142,7 +142,8 @@ pub struct KafkaConfig {
     /// Practice detections (`accrete.v1.Mark`), key = session id.
     pub marks_topic: String,
     /// The coaching loop's events (`accrete.v1.CoachingEvent`), key =
-    /// assignment id; one partition, compacted, written by the API.
+    /// assignment id; one partition, compacted, written by the API. Empty:
+    /// the API publishes none.
     pub coaching_topic: String,
     /// Partitions for topics Accrete creates.
     pub partitions: i32,

@@ -51,7 +51,9 @@ pub async fn ensure_topics(cfg: &KafkaConfig) -> Result<(), PipelineError> {
         .collect();
     // Few events, read in order, and an assignment published again replaces
     // itself under compaction.
-    topics.push(NewTopic::new(&cfg.coaching_topic, 1, TopicReplication::Fixed(1)).set("cleanup.policy", "compact"));
+    if !cfg.coaching_topic.is_empty() {
+        topics.push(NewTopic::new(&cfg.coaching_topic, 1, TopicReplication::Fixed(1)).set("cleanup.policy", "compact"));
+    }
     let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
     for r in admin.create_topics(&topics, &opts).await.map_err(transient)? {
         match r {

@@ -82,6 +82,16 @@ pub trait QueryStore: Send + Sync {
     /// Every session with a start of the filter's person or teams, started
     /// within `[from, to)`, oldest first, with the practices it shows.
     async fn session_facts(&self, from: i64, to: i64, filter: &Filter) -> Result<Vec<SessionFact>, StoreError>;
+    /// The sessions of these people (any team) started within `[from, to)`,
+    /// oldest first, in one read where the store can.
+    async fn people_facts(&self, from: i64, to: i64, people: &[String]) -> Result<Vec<SessionFact>, StoreError> {
+        let mut out = Vec::new();
+        for p in people {
+            out.extend(self.session_facts(from, to, &Filter { person: Some(p.clone()), teams: None }).await?);
+        }
+        out.sort_by_key(|f| f.started_ms);
+        Ok(out)
+    }
     /// Appends one row to the assignment log, in one write (the coaching
     /// loop's one write through the API).
     async fn record_assignment(&self, a: &AssignmentRecord) -> Result<(), StoreError>;
@@ -174,16 +184,27 @@ pub trait QueryStore: Send + Sync {
         }
         let teams = teams_of(self, "").await?;
         let f = Filter::new(access, &req.person, &req.team);
-        let mut out = Vec::new();
-        for r in records.iter().rev() {
-            let team = teams.get(&r.person).map_or("", String::as_str);
-            if !f.admits(&r.person, team) {
-                continue;
-            }
-            let only = Filter { person: Some(r.person.clone()), teams: None };
-            let facts = self.session_facts(r.before_ms(), r.end_ms(), &only).await?;
-            out.push(assignments::check_in(r, team, &facts, self.rules().adoption, now));
+        let team = |r: &AssignmentRecord| teams.get(&r.person).map_or("", String::as_str);
+        let shown: Vec<&AssignmentRecord> = records.iter().rev().filter(|r| f.admits(&r.person, team(r))).collect();
+        let (Some(from), Some(to)) =
+            (shown.iter().map(|r| r.before_ms()).min(), shown.iter().map(|r| r.end_ms()).max())
+        else {
+            return Ok(Assignments::default());
+        };
+        // One read of everyone's sessions over all the cycles, then each
+        // check-in from its person's.
+        let mut people: Vec<String> = shown.iter().map(|r| r.person.clone()).collect();
+        people.sort();
+        people.dedup();
+        let mut by_person: BTreeMap<String, Vec<SessionFact>> = BTreeMap::new();
+        for fact in self.people_facts(from, to, &people).await? {
+            by_person.entry(fact.person.clone()).or_default().push(fact);
         }
+        let rule = self.rules().adoption;
+        let out = shown
+            .into_iter()
+            .map(|r| assignments::check_in(r, team(r), by_person.get(&r.person).map_or(&[], Vec::as_slice), rule, now))
+            .collect();
         Ok(Assignments { assignments: out })
     }
 

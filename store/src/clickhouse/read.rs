@@ -114,6 +114,16 @@ impl ClickHouseStore {
             .collect()
     }
 
+    fn fact(&self, r: FactRow) -> SessionFact {
+        SessionFact {
+            practices: self.present_ids(&r.present),
+            person: r.person,
+            team: r.team,
+            session_id: r.session_id,
+            started_ms: r.started_ms,
+        }
+    }
+
     fn summary(&self, r: SessionRow) -> SessionSummary {
         SessionSummary {
             practices: self.present_ids(&r.present),
@@ -279,16 +289,18 @@ impl QueryStore for ClickHouseStore {
         let members = members.as_deref().unwrap_or_default();
         let v = Values { from: Some(from), to: Some(to), person, teams, members, ..Values::default() };
         let rows: Vec<FactRow> = bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| SessionFact {
-                practices: self.present_ids(&r.present),
-                person: r.person,
-                team: r.team,
-                session_id: r.session_id,
-                started_ms: r.started_ms,
-            })
-            .collect())
+        Ok(rows.into_iter().map(|r| self.fact(r)).collect())
+    }
+
+    async fn people_facts(&self, from: i64, to: i64, people: &[String]) -> Result<Vec<SessionFact>, StoreError> {
+        if people.is_empty() {
+            return Ok(Vec::new());
+        }
+        let scope = sql::Scope { people: Some(people.len()), ..Default::default() };
+        let st = sql::session_facts(&self.db, &self.catalog, scope);
+        let v = Values { from: Some(from), to: Some(to), members: people, ..Values::default() };
+        let rows: Vec<FactRow> = bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?;
+        Ok(rows.into_iter().map(|r| self.fact(r)).collect())
     }
 
     async fn record_assignment(&self, a: &AssignmentRecord) -> Result<(), StoreError> {

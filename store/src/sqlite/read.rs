@@ -21,6 +21,18 @@ use crate::{
     time_bounds,
 };
 
+/// A [`SessionFact`] from `person, team, session_id, started_ms, practices`.
+fn fact_row(r: &rusqlite::Row) -> rusqlite::Result<SessionFact> {
+    let practices: Option<String> = r.get(4)?;
+    Ok(SessionFact {
+        person: r.get(0)?,
+        team: r.get(1)?,
+        session_id: r.get(2)?,
+        started_ms: r.get(3)?,
+        practices: practices.map(|p| p.split(',').map(str::to_owned).collect()).unwrap_or_default(),
+    })
+}
+
 fn summary_row(r: &rusqlite::Row) -> rusqlite::Result<SessionSummary> {
     let practices: Option<String> = r.get(7)?;
     Ok(SessionSummary {
@@ -135,16 +147,22 @@ impl QueryStore for SqliteStore {
         let catalog = self.catalog.clone();
         Self::with(&self.reader, move |c| {
             let mut st = c.prepare_cached(&sql::session_facts(person.is_some()))?;
-            let rows = st.query_map(params![from, to, person, teams], |r| {
-                let practices: Option<String> = r.get(4)?;
-                Ok(SessionFact {
-                    person: r.get(0)?,
-                    team: r.get(1)?,
-                    session_id: r.get(2)?,
-                    started_ms: r.get(3)?,
-                    practices: practices.map(|p| p.split(',').map(str::to_owned).collect()).unwrap_or_default(),
-                })
-            })?;
+            let rows = st.query_map(params![from, to, person, teams], fact_row)?;
+            let mut out = rows.collect::<Result<Vec<_>, _>>()?;
+            for f in &mut out {
+                in_catalog_order(&catalog, &mut f.practices);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn people_facts(&self, from: i64, to: i64, people: &[String]) -> Result<Vec<SessionFact>, StoreError> {
+        let people = serde_json::to_string(people).expect("strings serialize");
+        let catalog = self.catalog.clone();
+        Self::with(&self.reader, move |c| {
+            let mut st = c.prepare_cached(sql::PEOPLE_FACTS)?;
+            let rows = st.query_map(params![from, to, people], fact_row)?;
             let mut out = rows.collect::<Result<Vec<_>, _>>()?;
             for f in &mut out {
                 in_catalog_order(&catalog, &mut f.practices);

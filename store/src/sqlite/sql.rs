@@ -287,6 +287,14 @@ pub fn session_facts(by_person: bool) -> String {
     )
 }
 
+/// [`session_facts`] of the people in the JSON array `?3`, any team.
+pub const PEOPLE_FACTS: &str = "
+SELECT s.person, s.team, s.session_id, s.started_ms,
+       (SELECT group_concat(practice, ',') FROM session_practices sp
+         WHERE sp.person = s.person AND sp.session_id = s.session_id)
+FROM sessions s WHERE s.person IN (SELECT value FROM json_each(?3)) AND s.started_ms >= ?1 AND s.started_ms < ?2
+ORDER BY s.started_ms, s.person, s.session_id";
+
 pub const FIND_SESSION: &str = "
 SELECT s.session_id, s.person, s.team, s.project, coalesce(s.started_ms, 0), coalesce(s.ended_ms, 0), s.events,
        (SELECT group_concat(practice, ',') FROM session_practices sp WHERE sp.person = s.person AND sp.session_id = s.session_id)
