@@ -233,6 +233,7 @@ fn rollups_of(sessions: &[(&str, &str, &str, i64, &str)]) -> Vec<String> {
         team: "eng".into(),
         started_ms: 1_769_271_651_451,
         present: present("plan_mode"),
+        session_id: "s0".into(),
     }];
     for (p, t, _, ts, key) in sessions {
         facts.push(rollups::Fact {
@@ -240,6 +241,7 @@ fn rollups_of(sessions: &[(&str, &str, &str, i64, &str)]) -> Vec<String> {
             team: t.to_string(),
             started_ms: *ts,
             present: present(key),
+            session_id: format!("s{}", facts.len()),
         });
     }
     let versions = [("dev1".to_string(), 2), ("dev2".to_string(), 2)].into_iter().collect();

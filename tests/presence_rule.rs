@@ -240,6 +240,14 @@ async fn the_sql_rule_answers_what_the_rust_rule_answers() {
     }
     queries.insert("view".into(), format!("SELECT person, session_id, practices_present FROM {DB}.session_summary"));
     let people: Vec<String> = everyone.people.iter().map(|r| r.person.clone()).collect();
+    // The sessions a team's trends read, raw, per window (bounds as given:
+    // 0 for an open one reads as "from the start" / a far end).
+    let bound = |f: i64, t: i64| (f, if t == 0 { 1 << 62 } else { t });
+    for (name, from, to) in &wins {
+        let (from, to) = bound(*from, *to);
+        let st = sql::session_facts(DB, &catalog, Scope { people: Some(people.len()), ..Scope::default() });
+        queries.insert(format!("listed {name}"), fill(&st, &Vals { from, to, members: &people, ..Vals::default() }));
+    }
     let facts = sql::person_facts(DB, &catalog, people.len());
     queries.insert("facts".into(), fill(&facts, &Vals { members: &people, ..Vals::default() }));
     let chdb_dir = t.path().join("chdb");
@@ -314,6 +322,7 @@ async fn the_sql_rule_answers_what_the_rust_rule_answers() {
             team: r[1].as_str().unwrap().into(),
             started_ms: i(&r[2]),
             present: r[3].as_array().unwrap().iter().map(|x| u(x) as u8).collect(),
+            session_id: r[4].as_str().unwrap().into(),
         })
         .collect();
     let versions = people.iter().map(|p| (p.clone(), 1)).collect();
@@ -327,7 +336,12 @@ async fn the_sql_rule_answers_what_the_rust_rule_answers() {
         queries.insert(format!("matrix {name}"), fill(&sql::rollup_matrix(DB, 0, days, 0), &v));
         queries.insert(format!("quarters {name}"), fill(&sql::rollup_quarters(DB, 0, days, 0), &v));
     }
-    let rolled_windows = queries.len() / 2;
+    for (name, from, to) in &wins {
+        let (from, to) = bound(*from, *to);
+        let v = Vals { from, to, members: &people, catalog: &fp, ..Vals::default() };
+        queries.insert(format!("listed {name}"), fill(&sql::rolled_session_facts(DB, people.len(), 0), &v));
+    }
+    let rolled_windows = (queries.len() - wins.len()) / 2;
     let rolled = chdb(&json!({ "setup": inserts, "queries": queries, "dir": chdb_dir }));
     let matrix_rows = |rows: &Vec<Vec<Value>>| -> BTreeMap<String, (u64, Vec<u64>)> {
         rows.iter()
@@ -348,6 +362,28 @@ async fn the_sql_rule_answers_what_the_rust_rule_answers() {
         let (a, b) = (&rolled[&format!("quarters {name}")], &got[&format!("quarters {name}")]);
         assert_eq!(quarter_rows(a), quarter_rows(b), "roll-up quarters, {name}");
     }
+    // The session lists: the same sessions, teams and practices as the raw read.
+    let listed = |rows: &Vec<Vec<Value>>, mask: bool| -> Vec<(String, String, String, i64, Vec<u64>)> {
+        rows.iter()
+            .map(|r| {
+                let present = if mask {
+                    let m = u(&r[4]);
+                    (0..catalog.practices.len()).map(|i| (m >> i) & 1).collect()
+                } else {
+                    r[4].as_array().unwrap().iter().map(u).collect()
+                };
+                let s = |v: &Value| v.as_str().unwrap().to_string();
+                (s(&r[0]), s(&r[1]), s(&r[2]), i(&r[3]), present)
+            })
+            .collect()
+    };
+    let mut listed_sessions = 0;
+    for (name, _, _) in &wins {
+        let (a, b) = (&rolled[&format!("listed {name}")], &got[&format!("listed {name}")]);
+        assert_eq!(listed(a, true), listed(b, false), "session lists, {name}");
+        listed_sessions += a.len();
+    }
+    eprintln!("session lists: {listed_sessions} sessions over {} windows, the same as the raw read", wins.len());
     let shown: Vec<String> = catalog
         .practices
         .iter()

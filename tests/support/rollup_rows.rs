@@ -22,7 +22,7 @@ fn level(l: &Level) -> String {
     )
 }
 
-/// Day rows first, then the roll-ups, as compaction orders them.
+/// Day rows and session lists first, then the roll-ups, as compaction orders them.
 pub fn rollup_inserts(db: &str, fingerprint: &str, rollups: &[PersonRollup]) -> Vec<String> {
     let mut days = Vec::new();
     let mut months = Vec::new();
@@ -32,7 +32,28 @@ pub fn rollup_inserts(db: &str, fingerprint: &str, rollups: &[PersonRollup]) -> 
         }
         months.push(format!("('{}', {}, '{fingerprint}', {})", r.person, r.version, level(&r.months)));
     }
+    let quote = |s: &str| format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"));
+    let lists: Vec<String> = rollups
+        .iter()
+        .map(|r| {
+            let l = &r.sessions;
+            let ids: Vec<String> = l.id.iter().map(|s| quote(s)).collect();
+            let teams: Vec<String> = l.team.iter().map(|s| quote(s)).collect();
+            format!(
+                "('{}', {}, '{fingerprint}', {}, {}, {}, {})",
+                r.person,
+                r.version,
+                arr(&ids),
+                arr(&l.start.iter().map(i64::to_string).collect::<Vec<_>>()),
+                arr(&teams),
+                arr(&l.present.iter().map(u64::to_string).collect::<Vec<_>>())
+            )
+        })
+        .collect();
     let mut out = Vec::new();
+    if !lists.is_empty() {
+        out.push(format!("INSERT INTO {db}.person_sessions VALUES {}", lists.join(", ")));
+    }
     if !days.is_empty() {
         out.push(format!("INSERT INTO {db}.person_days VALUES {}", days.join(", ")));
     }

@@ -37,6 +37,17 @@ struct RollupInsert<'a> {
 }
 
 #[derive(Row, Serialize)]
+struct SessionsInsert<'a> {
+    person: &'a str,
+    version: u64,
+    catalog: &'a str,
+    s_id: &'a [String],
+    s_start: &'a [i64],
+    s_team: &'a [String],
+    s_present: &'a [u64],
+}
+
+#[derive(Row, Serialize)]
 struct DaysInsert<'a> {
     month: i64,
     person: &'a str,
@@ -88,6 +99,21 @@ impl ClickHouseStore {
             }
             ins.end().await?;
         }
+        // Session lists too: a person's newest list counts while they are not stale.
+        let mut ins = self.client.insert::<SessionsInsert>("person_sessions").await?;
+        for r in &computed {
+            ins.write(&SessionsInsert {
+                person: &r.person,
+                version: r.version,
+                catalog: &self.fingerprint,
+                s_id: &r.sessions.id,
+                s_start: &r.sessions.start,
+                s_team: &r.sessions.team,
+                s_present: &r.sessions.present,
+            })
+            .await?;
+        }
+        ins.end().await?;
         let mut ins = self.client.insert::<RollupInsert>("person_rollups").await?;
         for r in &computed {
             ins.write(&RollupInsert {

@@ -12,6 +12,7 @@ use clickhouse::Row;
 use serde::{Deserialize, Serialize};
 
 use super::plan::{Rows, Values, bind};
+use super::rollups::MAX_LISTED_PRACTICES;
 use super::{ClickHouseStore, sql};
 use crate::coaching::Rules;
 use crate::examples::SessionMoments;
@@ -95,6 +96,15 @@ struct AssignmentRow {
 }
 
 #[derive(Row, Deserialize)]
+struct ListedRow {
+    person: String,
+    team: String,
+    session_id: String,
+    started_ms: i64,
+    present: u64,
+}
+
+#[derive(Row, Deserialize)]
 struct FactRow {
     person: String,
     team: String,
@@ -112,6 +122,58 @@ impl ClickHouseStore {
             .filter(|(_, p)| **p > 0)
             .map(|(p, _)| p.id.clone())
             .collect()
+    }
+
+    /// [`QueryStore::session_facts`] of these team members from their
+    /// roll-ups' session lists, the stale among them read raw; `None` when
+    /// the roll-ups cannot answer (turned off, too many stale people, a
+    /// catalog beyond the lists' 64 practices).
+    async fn rolled_facts(
+        &self,
+        from: i64,
+        to: i64,
+        members: &[String],
+        teams: &[String],
+    ) -> Result<Option<Vec<SessionFact>>, StoreError> {
+        if !self.rollups || self.catalog.practices.len() > MAX_LISTED_PRACTICES {
+            return Ok(None);
+        }
+        let Some(stale) = self.stale_people().await? else { return Ok(None) };
+        let (stale, fresh): (Vec<String>, Vec<String>) = members.iter().cloned().partition(|p| stale.contains(p));
+        let mut out = Vec::new();
+        if !fresh.is_empty() {
+            let st = sql::rolled_session_facts(&self.db, fresh.len(), teams.len());
+            let v = Values {
+                from: Some(from),
+                to: Some(to),
+                teams,
+                members: &fresh,
+                catalog: &self.fingerprint,
+                ..Values::default()
+            };
+            let rows: Vec<ListedRow> = bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?;
+            out.extend(rows.into_iter().map(|r| {
+                SessionFact {
+                    practices: (0..self.catalog.practices.len())
+                        .filter(|i| r.present & (1 << i) != 0)
+                        .map(|i| self.catalog.practices[i].id.clone())
+                        .collect(),
+                    person: r.person,
+                    team: r.team,
+                    session_id: r.session_id,
+                    started_ms: r.started_ms,
+                }
+            }));
+        }
+        if !stale.is_empty() {
+            let scope = sql::Scope { people: Some(stale.len()), teams: teams.len(), ..Default::default() };
+            let st = sql::session_facts(&self.db, &self.catalog, scope);
+            let v = Values { from: Some(from), to: Some(to), teams, members: &stale, ..Values::default() };
+            let rows: Vec<FactRow> = bind(self.client.query(&st.sql), &st.binds, &v).fetch_all().await?;
+            out.extend(rows.into_iter().map(|r| self.fact(r)));
+            out.sort_by(|a, b| (a.started_ms, &a.person, &a.session_id).cmp(&(b.started_ms, &b.person, &b.session_id)));
+        }
+        Ok(Some(out))
     }
 
     fn fact(&self, r: FactRow) -> SessionFact {
@@ -281,6 +343,12 @@ impl QueryStore for ClickHouseStore {
         let members = self.team_people(f.teams.as_deref()).await?;
         if members.as_ref().is_some_and(|m| m.is_empty()) {
             return Ok(Vec::new());
+        }
+        // A team's: the session lists of the roll-ups, the stale people raw.
+        if let (None, Some(members)) = (&f.person, &members)
+            && let Some(out) = self.rolled_facts(from, to, members, teams).await?
+        {
+            return Ok(out);
         }
         let people = members.as_ref().map(Vec::len);
         let scope = sql::Scope { person: f.person.is_some(), people, teams: teams.len(), session: false };

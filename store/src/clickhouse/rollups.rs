@@ -65,6 +65,7 @@ pub struct Fact {
     pub team: String,
     pub started_ms: i64,
     pub present: Vec<u8>,
+    pub session_id: String,
 }
 
 /// One level (months or days) of a person's roll-up, as parallel arrays.
@@ -89,14 +90,29 @@ impl Level {
     }
 }
 
-/// A person's roll-up, to be written with `version`: the months, and the
-/// days of each month.
+/// A person's sessions with a start, oldest first (then by id), as
+/// parallel arrays: what a team's trends read instead of merging every
+/// session's state and marks. `present`: bit i is catalog practice i.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SessionList {
+    pub id: Vec<String>,
+    pub start: Vec<i64>,
+    pub team: Vec<String>,
+    pub present: Vec<u64>,
+}
+
+/// The most practices [`SessionList::present`] holds.
+pub const MAX_LISTED_PRACTICES: usize = 64;
+
+/// A person's roll-up, to be written with `version`: the months, the days
+/// of each month, and the sessions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PersonRollup {
     pub person: String,
     pub version: u64,
     pub months: Level,
     pub days: BTreeMap<i64, Level>,
+    pub sessions: SessionList,
 }
 
 /// Groups sessions into each person's month and day buckets per team.
@@ -105,8 +121,12 @@ pub struct PersonRollup {
 pub fn compute(facts: &[Fact], versions: &BTreeMap<String, u64>, practices: usize) -> Vec<PersonRollup> {
     type Acc = BTreeMap<(i64, String), (u32, Vec<u32>)>;
     let mut per: BTreeMap<&str, (Acc, Acc)> = versions.keys().map(|p| (p.as_str(), Default::default())).collect();
+    let mut listed: BTreeMap<&str, Vec<&Fact>> = BTreeMap::new();
     for f in facts {
         let Some((months, days)) = per.get_mut(f.person.as_str()) else { continue };
+        if f.started_ms > 0 {
+            listed.entry(f.person.as_str()).or_default().push(f);
+        }
         let add = |acc: &mut Acc, start: i64| {
             let e = acc.entry((start, f.team.clone())).or_insert_with(|| (0, vec![0; practices]));
             e.0 += 1;
@@ -127,11 +147,22 @@ pub fn compute(facts: &[Fact], versions: &BTreeMap<String, u64>, practices: usiz
             for (k, v) in d {
                 days.entry(month_start(k.0)).or_default().insert(k, v);
             }
+            let mut list = listed.remove(person).unwrap_or_default();
+            list.sort_by(|a, b| (a.started_ms, &a.session_id).cmp(&(b.started_ms, &b.session_id)));
+            let mut sessions = SessionList::default();
+            for f in list {
+                sessions.id.push(f.session_id.clone());
+                sessions.start.push(f.started_ms);
+                sessions.team.push(f.team.clone());
+                let bits = f.present.iter().take(MAX_LISTED_PRACTICES).enumerate();
+                sessions.present.push(bits.fold(0u64, |m, (i, &p)| if p > 0 { m | 1 << i } else { m }));
+            }
             PersonRollup {
                 person: person.to_string(),
                 version: versions[person],
                 months: Level::from_map(m),
                 days: days.into_iter().map(|(month, acc)| (month, Level::from_map(acc))).collect(),
+                sessions,
             }
         })
         .collect()
@@ -201,6 +232,7 @@ mod tests {
             team: team.into(),
             started_ms: if at.is_empty() { 0 } else { ms(at) },
             present,
+            session_id: format!("{person}-{at}"),
         };
         let facts = vec![
             f("a", "eng", "2026-01-05T10:00:00Z", vec![1, 0]),
@@ -223,6 +255,13 @@ mod tests {
         assert_eq!(a.days.len(), 1);
         assert_eq!(days.start, vec![ms("2026-01-05"), ms("2026-01-20")]);
         assert_eq!(days.sessions, vec![2, 1]);
+        // The sessions with a start, oldest first, practices as bits.
+        assert_eq!(
+            a.sessions.start,
+            vec![ms("2026-01-05T10:00:00Z"), ms("2026-01-05T11:00:00Z"), ms("2026-01-20T11:00:00Z")]
+        );
+        assert_eq!((a.sessions.present.clone(), a.sessions.team[2].as_str()), (vec![0b01, 0b11, 0b10], "ops"));
+        assert_eq!(a.sessions.id[0], "a-2026-01-05T10:00:00Z");
         // Someone without sessions gets an empty roll-up.
         assert_eq!((r[1].person.as_str(), r[1].version, r[1].months.start.len(), r[1].days.len()), ("b", 2, 0, 0));
     }

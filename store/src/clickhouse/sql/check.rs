@@ -90,6 +90,10 @@ pub fn statements_for_check(db: &str, catalog: &Catalog) -> Vec<String> {
     out.push(bind(person_quarters(db, catalog, Scope { people: Some(1), teams: 1, ..Scope::default() }), true, ""));
     out.push(bind(person_periods(db, catalog, Scope::default(), crate::Period::Month), false, ""));
     out.push(bind(team_people(db, 2), false, ""));
+    out.push(format!(
+        "INSERT INTO {db}.person_sessions VALUES ('dev1', 1, {fp}, ['s1', 's2'], [1767225600000, 1769990400000], ['eng', 'eng'], [1, 5])"
+    ));
+    out.push(bind(rolled_session_facts(db, 2, 1), true, ""));
     out.push(fill(&moments_marks(db), &["'dev1'", "['s1', 's2']"]));
     out.push(fill(&moments_interruptions(db), &["'interrupted'", "'dev1'", "['s1']"]));
     out.push(format!(

@@ -298,9 +298,37 @@ pub fn person_facts(db: &str, catalog: &Catalog, n: usize) -> Stmt {
     let s = scoped_sessions(db, scope, false, "", &mut binds);
     let m = scoped_presence(db, catalog, scope, &mut binds);
     let sql = format!(
-        "SELECT person, team, started_ms, {cols} AS present
+        "SELECT person, team, started_ms, {cols} AS present, session_id
          FROM ({s}) AS s ANY LEFT JOIN ({m}) AS m USING (person, session_id)",
         cols = columns(catalog, "")
+    );
+    Stmt { sql, binds }
+}
+
+/// [`session_facts`] of a team's (or teams') people from their roll-ups'
+/// session lists (`person_sessions`), leaving out the first `stale` members
+/// bound (the caller reads them raw): each person's newest list computed
+/// with this catalog (`FINAL`, as [`month_entries`]), the sessions started
+/// within the bounds of one of the `teams` bound teams. `present` is a bit mask.
+pub fn rolled_session_facts(db: &str, members: usize, teams: usize) -> Stmt {
+    let mut binds = vec![Bind::Catalog];
+    let people = (0..members.max(1)).map(|_| "?").collect::<Vec<_>>().join(", ");
+    binds.extend((0..members.max(1)).map(Bind::Member));
+    binds.extend([Bind::From, Bind::To]);
+    let team = if teams > 0 {
+        let (list, b) = team_list(teams);
+        binds.extend(b);
+        format!(" AND t IN {list}")
+    } else {
+        String::new()
+    };
+    let sql = format!(
+        "SELECT person, t AS team, id AS session_id, st AS started_ms, p AS present
+         FROM (SELECT person, s_id, s_start, s_team, s_present FROM {db}.person_sessions FINAL
+               WHERE catalog = ? AND person IN ({people}))
+         ARRAY JOIN s_id AS id, s_start AS st, s_team AS t, s_present AS p
+         WHERE st >= ? AND st < ?{team}
+         ORDER BY started_ms, person, session_id"
     );
     Stmt { sql, binds }
 }
@@ -448,8 +476,12 @@ fn rollup_grouped(
 /// presence rules (FNV-1a of their SQL), so editing a rule makes every
 /// roll-up stale.
 pub fn catalog_fingerprint(catalog: &Catalog) -> String {
-    format!("{}:{:016x}", catalog.version, accrete_common::fnv1a(presence(catalog).as_bytes()))
+    format!("{}:{:016x}:{ROLLUP_FORMAT}", catalog.version, accrete_common::fnv1a(presence(catalog).as_bytes()))
 }
+
+/// What a roll-up holds; a new format (r2: the session lists) makes every
+/// older roll-up stale, so compaction writes it whole again.
+const ROLLUP_FORMAT: &str = "r2";
 
 #[cfg(test)]
 mod tests {

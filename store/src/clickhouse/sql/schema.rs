@@ -76,6 +76,17 @@ pub fn schema(db: &str) -> Vec<String> {
                 d_start Array(Int64), d_team Array(String), d_sessions Array(UInt32), d_counts Array(Array(UInt32))
             ) ENGINE = ReplacingMergeTree(version) ORDER BY (month, person)"
         ),
+        // Each person's sessions with a start (id, start, team, practices as
+        // a bit mask), from the same compaction, written before the roll-up
+        // of the same version: a person's newest row is their roll-up's
+        // whenever they are not stale (a later, crashed compaction leaves
+        // them stale). What a team's trends read.
+        format!(
+            "CREATE TABLE IF NOT EXISTS {db}.person_sessions (
+                person String, version UInt64, catalog String,
+                s_id Array(String), s_start Array(Int64), s_team Array(String), s_present Array(UInt64)
+            ) ENGINE = ReplacingMergeTree(version) ORDER BY person"
+        ),
         // The coaching loop's assignments, append-only: who assigned what,
         // when; one insert per assignment.
         format!(
