@@ -131,16 +131,17 @@ bench() {
   local name=$1 path=$2 times="$work/api-bench.times" urls=() i code=${BENCH_CODE:-200}
   local -a extra=()
   [ -z "${BENCH_ARGS:-}" ] || read -r -a extra <<<"$BENCH_ARGS"
-  for i in $(seq 1 10); do urls+=("${extra[@]}" -o/dev/null "$api$path"); done
-  local step=$((${#extra[@]} + 2))
+  # (given once: curl joins repeated -d bodies with '&')
+  for i in $(seq 1 10); do urls+=(-o/dev/null "$api$path"); done
+  local step=2
   local per=10 slow
-  slow=$(curl -s -w '%{time_total}\n' "${urls[@]:0:$step}" | awk '$1 > 1 {print 1; exit}')
-  if [ -n "$slow" ]; then per=1; else curl -s "${urls[@]:0:$((step * warmup))}"; fi
+  slow=$(curl -s "${extra[@]}" -w '%{time_total}\n' "${urls[@]:0:$step}" | awk '$1 > 1 {print 1; exit}')
+  if [ -n "$slow" ]; then per=1; else curl -s "${extra[@]}" "${urls[@]:0:$((step * warmup))}"; fi
   : >"$times"
   local deadline=$((SECONDS + max_s)) n=0 want=${BENCH_REQUESTS:-$requests}
   while [ "$n" -lt "$want" ] && [ "$SECONDS" -lt "$deadline" ]; do
     local k=$((want - n < per ? want - n : per))
-    curl -s -w '%{http_code} %{time_total} %{size_download}\n' "${urls[@]:0:$((step * k))}" >>"$times"
+    curl -s "${extra[@]}" -w '%{http_code} %{time_total} %{size_download}\n' "${urls[@]:0:$((step * k))}" >>"$times"
     n=$((n + k))
   done
   if awk -v c="$code" '$1 != c {bad = 1} END {exit !bad}' "$times"; then
@@ -169,7 +170,6 @@ bench "coaching/suggestions (Q2, org)" "/v1/coaching/suggestions?from=2025-04-01
 bench "coaching/suggestions ?team" "/v1/coaching/suggestions?from=2025-04-01&to=2025-07-01&team=$team"
 bench "coaching/trends ?person (26 wk)" "/v1/coaching/trends?person=$person&from=2025-07-01&to=2025-12-30"
 bench "coaching/trends ?team (26 wk)" "/v1/coaching/trends?team=$team&from=2025-07-01&to=2025-12-30"
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 bench "coaching/examples (Q2, org)" "/v1/coaching/examples?practice=plan_mode&from=2025-04-01&to=2025-07-01"
 bench "coaching/examples ?team" "/v1/coaching/examples?practice=task_tracking&team=$team&from=2025-04-01&to=2025-07-01"
 bench "coaching/cohorts (6 months, org)" "/v1/coaching/cohorts?from=2025-07-01&to=2026-01-01"
@@ -187,3 +187,4 @@ BENCH_REQUESTS=$((requests < 30 ? requests : 30)) BENCH_CODE=201 \
   bench "coaching/assignments POST" "/v1/coaching/assignments"
 bench "coaching/assignments ?person" "/v1/coaching/assignments?person=person00007"
 bench "coaching/assignments ?team (75)" "/v1/coaching/assignments?team=$team"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -80,12 +80,15 @@ pub fn schema(db: &str) -> Vec<String> {
         // a bit mask), from the same compaction, written before the roll-up
         // of the same version: a person's newest row is their roll-up's
         // whenever they are not stale (a later, crashed compaction leaves
-        // them stale). What a team's trends read.
+        // them stale). What a team's trends read. Granules of 4 rows: a
+        // team's people are spread over the whole sort order (every 40th
+        // person in a 40-team organization), and a row is a person's year of
+        // sessions, so coarser granules read most of the table for one team.
         format!(
             "CREATE TABLE IF NOT EXISTS {db}.person_sessions (
                 person String, version UInt64, catalog String,
                 s_id Array(String), s_start Array(Int64), s_team Array(String), s_present Array(UInt64)
-            ) ENGINE = ReplacingMergeTree(version) ORDER BY person"
+            ) ENGINE = ReplacingMergeTree(version) ORDER BY person SETTINGS index_granularity = 4"
         ),
         // The coaching loop's assignments, append-only: who assigned what,
         // when; one insert per assignment.
