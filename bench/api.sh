@@ -175,16 +175,19 @@ bench "coaching/examples ?team" "/v1/coaching/examples?practice=task_tracking&te
 bench "coaching/cohorts (6 months, org)" "/v1/coaching/cohorts?from=2025-07-01&to=2026-01-01"
 bench "coaching/cohorts ?team" "/v1/coaching/cohorts?team=$team&from=2025-07-01&to=2026-01-01"
 bench "coaching/cohorts quarter (year, org)" "/v1/coaching/cohorts?bucket=quarter&from=2025-01-01&to=2026-01-01"
-# Assignments: one to each of 40 people of $team (not timed), then the
+# Assignments: one to each of (up to) 40 people of $team (not timed), then the
 # routes, each POST a new row (the log is append-only).
-for i in $(seq 0 39); do
+members=$(((people - 7 + 39) / 40))
+[ "$members" -le 40 ] || members=40
+for i in $(seq 0 $((members - 1))); do
   p=$(printf 'person%05d' $((7 + 40 * i)))
   curl -sf -o /dev/null -H 'Content-Type: application/json' \
     -d "{\"person\":\"$p\",\"practice\":\"task_tracking\",\"start\":\"2025-10-06\"}" "$api/v1/coaching/assignments"
 done
-BENCH_REQUESTS=$((requests < 30 ? requests : 30)) BENCH_CODE=201 \
+posts=$((requests < 30 ? requests : 30))
+BENCH_REQUESTS=$posts BENCH_CODE=201 \
   BENCH_ARGS='-H Content-Type:application/json -d {"person":"person00047","practice":"plan_mode","start":"2025-11-03"}' \
   bench "coaching/assignments POST" "/v1/coaching/assignments"
-bench "coaching/assignments ?person" "/v1/coaching/assignments?person=person00007"
-bench "coaching/assignments ?team (75)" "/v1/coaching/assignments?team=$team"
+bench "coaching/assignments ?person ($((posts + warmup + 2)))" "/v1/coaching/assignments?person=person00047"
+bench "coaching/assignments ?team ($((members + posts + warmup + 1)))" "/v1/coaching/assignments?team=$team"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
