@@ -220,7 +220,14 @@ fn the_coaching_flow_suggest_assign_and_see_it_in_chromium() {
     let cohorts = up.json(&format!("/v1/coaching/cohorts?{window}"));
     assert_eq!(found["cohort_points"], cohorts["points"].as_array().unwrap().len(), "{found}");
     assert!(found["cohort_pixels"].as_u64().unwrap() > 100, "the cohort chart drew: {found}");
-    for shot in ["person-before.png", "person-assigned.png", "example-moment.png", "practice-teachers.png"] {
+    // The team page: the team's weekly trend drawn, and its cohorts.
+    let team = pick["team"].as_str().unwrap();
+    assert_eq!(found["team_href"], format!("#/teams/{team}?{window}"), "{found}");
+    assert!(found["team_series"].as_u64().unwrap() >= 1 && found["team_pixels"].as_u64().unwrap() > 200, "{found}");
+    let team_cohorts = up.json(&format!("/v1/coaching/cohorts?team={team}&{window}"));
+    assert_eq!(found["team_cohort_points"], team_cohorts["points"].as_array().unwrap().len(), "{found}");
+    for shot in ["person-before.png", "person-assigned.png", "example-moment.png", "practice-teachers.png", "team.png"]
+    {
         assert!(std::fs::metadata(shots.join(shot)).unwrap().len() > 20_000, "{shot}");
     }
     // One card, not a page: smaller, but a drawn chart is still well above a blank one.

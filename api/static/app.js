@@ -6,6 +6,7 @@
 //   #/people/<person>                     a person's sessions (?from=&to=&practice=)
 //   #/sessions/<id>?person=<person>       one session: evidence + timeline (&line=&agent=: open at that line)
 //   #/practices/<id>                      who to learn a practice from, with example sessions (?from=&to=&team=)
+//   #/teams/<team>                        a team's weekly trend and cohorts (?from=&to=)
 //
 // Test hooks: body[data-ready] is set to "matrix" | "sessions" | "session" once
 // a view has rendered ("error" / "notfound" otherwise, "auth" while the API
@@ -283,6 +284,7 @@
     if (seg[0] === 'people' && seg.length === 2) return { view: 'sessions', person: seg[1], query };
     if (seg[0] === 'sessions' && seg.length === 2) return { view: 'session', id: seg[1], person: query.get('person') || '', query };
     if (seg[0] === 'practices' && seg.length === 2) return { view: 'practice', practice: seg[1], query };
+    if (seg[0] === 'teams' && seg.length === 2) return { view: 'team', team: seg[1], query };
     return { view: 'notfound', query };
   }
 
@@ -311,7 +313,7 @@
     const app = $('#app');
     app.replaceChildren();
     window.scrollTo(0, 0);
-    const views = { matrix: viewMatrix, sessions: viewPerson, session: viewSession, practice: viewPractice };
+    const views = { matrix: viewMatrix, sessions: viewPerson, session: viewSession, practice: viewPractice, team: viewTeam };
     const fn = views[r.view] || viewNotFound;
     Promise.resolve().then(() => fn(r, my, app)).catch((err) => {
       if (my.dead || (err && err.name === 'AbortError')) return;
@@ -634,9 +636,9 @@
       h('div', null,
         h('h1', null, person, row && row.power_user ? powerBadge() : null),
         h('p', { class: 'subtitle' },
-          [team ? `Team ${team}` : 'No team', plural(sessions.length, 'session'),
+          [team ? h('a', { href: `#/teams/${enc(team)}` + qs(range, ['from', 'to']), id: 'team-link' }, `Team ${team}`) : 'No team', plural(sessions.length, 'session'),
             row && typeof row.score === 'number' ? `score ${row.score.toFixed(2)}` : null,
-            range.from || range.to ? `${range.from || '…'} → ${range.to || '…'}` : 'all time'].filter(Boolean).join(' · '))));
+            range.from || range.to ? `${range.from || '…'} → ${range.to || '…'}` : 'all time'].filter(Boolean).flatMap((x, i) => (i ? [' · ', x] : [x])))));
 
     const profileRows = cols.map((col) => {
       const n = counts.get(col.id) || 0;
@@ -787,30 +789,7 @@
         if (e && e.name !== 'AbortError') examples.replaceChildren();
       });
     }
-    function drawTrend(t) {
-      const points = t.points || [];
-      if (!points.length || typeof uPlot !== 'function') {
-        chart.replaceChildren(h('p', { class: 'muted small' }, points.length ? 'Chart unavailable.' : 'No sessions in this window.'));
-        return;
-      }
-      // The practices seen at all, in catalog order (at most six lines).
-      const ids = orderIds(cat, cat.list.map((p) => p.id))
-        .filter((id) => points.some((p) => (p.share || {})[id] > 0)).slice(0, 6);
-      const xs = points.map((p) => Date.parse(p.start + 'T00:00:00Z') / 1000);
-      const data = [xs, ...ids.map((id) => points.map((p) => Math.round(100 * ((p.share || {})[id] || 0))))];
-      const series = [{}, ...ids.map((id) => {
-        const info = practiceInfo(cat, id);
-        return { label: info.name, stroke: info.color, width: 2, points: { show: true } };
-      })];
-      chart.replaceChildren();
-      const plot = new uPlot({
-        width: Math.max(320, chart.clientWidth || 520), height: 240, series,
-        scales: { y: { range: [0, 100] } },
-        axes: [{}, { values: (_, ticks) => ticks.map((v) => `${v}%`) }],
-      }, data, chart);
-      chart.dataset.series = String(ids.length);
-      c.plot = plot;
-    }
+    const drawTrend = (t) => { c.plot = trendChart(chart, t, cat); };
     Promise.all([
       api(`v1/coaching/suggestions?person=${enc(person)}${sep}${win}`, c.signal),
       api(`v1/coaching/trends?person=${enc(person)}&bucket=week${sep}${win}`, c.signal),
@@ -837,6 +816,62 @@
         (e.interruptions ? ` · ${plural(e.interruptions, 'interruption')}` : '') + (e.evidence ? ` · ${e.evidence}` : ''))));
   }
 
+  /** Each practice's share of sessions per bucket, one line per practice seen (at most six). */
+  function trendChart(chart, t, cat) {
+    const points = t.points || [];
+    if (!points.length || typeof uPlot !== 'function') {
+      chart.replaceChildren(h('p', { class: 'muted small' }, points.length ? 'Chart unavailable.' : 'No sessions in this window.'));
+      return null;
+    }
+    // The practices seen at all, in catalog order (at most six lines).
+    const ids = orderIds(cat, cat.list.map((p) => p.id))
+      .filter((id) => points.some((p) => (p.share || {})[id] > 0)).slice(0, 6);
+    const xs = points.map((p) => Date.parse(p.start + 'T00:00:00Z') / 1000);
+    const data = [xs, ...ids.map((id) => points.map((p) => Math.round(100 * ((p.share || {})[id] || 0))))];
+    const series = [{}, ...ids.map((id) => {
+      const info = practiceInfo(cat, id);
+      return { label: info.name, stroke: info.color, width: 2, points: { show: true } };
+    })];
+    chart.replaceChildren();
+    const plot = new uPlot({
+      width: Math.max(320, chart.clientWidth || 520), height: 240, series,
+      scales: { y: { range: [0, 100] } },
+      axes: [{}, { values: (_, ticks) => ticks.map((v) => `${v}%`) }],
+    }, data, chart);
+    chart.dataset.series = String(ids.length);
+    return plot;
+  }
+
+  // ---------------------------------------------------------- team view
+
+  /** A team's weekly trend (uPlot) and its cohorts per month. Managers and admins. */
+  async function viewTeam(r, c, app) {
+    const q = { from: r.query.get('from') || '', to: r.query.get('to') || '' };
+    const team = r.team;
+    setCrumbs([{ label: 'Adoption matrix', href: hrefMatrix(q) }, { label: `Team ${team}` }]);
+    app.append(loadingBox(`team ${team}`));
+    const [t, cat] = await Promise.all([
+      api('v1/coaching/trends' + qs(Object.assign({ team, bucket: 'week' }, q), ['team', 'bucket', 'from', 'to']), c.signal),
+      getCatalog(c.signal)]);
+    if (c.dead) return;
+    const chart = h('div', { id: 'team-trend-chart', class: 'trend-chart', 'aria-label': 'Weekly share of the team\u2019s sessions per practice' });
+    const adopted = (t.adoption || []).filter((a) => a.people_adopted > 0);
+    const cohorts = cohortCard(c, team);
+    app.replaceChildren(h('div', { class: 'page-head' },
+      h('div', null, h('h1', null, `Team ${team}`),
+        h('p', { class: 'subtitle' }, `${fmtDate(t.from_ms)} → ${fmtDate(t.to_ms - 1)} · adopted: seen in ${t.adopted_n} of a person\u2019s last ${t.adopted_m} sessions`))),
+    h('section', { id: 'team-trend', class: 'card' },
+      h('div', { class: 'card-head' }, h('h2', null, 'Weekly trend'),
+        h('span', { class: 'muted small' }, 'share of the team\u2019s sessions showing each practice')),
+      chart,
+      h('ul', { class: 'chips', id: 'team-adoption' }, adopted.map((a) => h('li', { dataset: { practice: a.practice } },
+        chip(practiceInfo(cat, a.practice)), h('span', { class: 'muted small' }, ` ${a.people_adopted} of ${plural(a.people, 'person', 'people')} adopted`))))),
+    cohorts.card);
+    trendChart(chart, t, cat);
+    await cohorts.load(q);
+    c.ready('team');
+  }
+
   // ---------------------------------------------------------- cohorts
 
   /**
@@ -844,7 +879,7 @@
    * and the heavy-to-light gap. Team data: hidden for a member (403).
    * Hooks: #cohorts[data-state], #cohort-chart[data-points] canvas.
    */
-  function cohortCard(c) {
+  function cohortCard(c, team) {
     const chart = h('div', { id: 'cohort-chart', class: 'trend-chart', 'aria-label': 'People per cohort per month' });
     const gap = h('p', { class: 'muted small', id: 'cohort-gap' });
     const card = h('section', { id: 'cohorts', class: 'card', dataset: { state: 'loading' } },
@@ -856,7 +891,7 @@
       card.dataset.state = 'loading';
       let d;
       try {
-        d = await api('v1/coaching/cohorts' + qs(f, ['from', 'to']), c.signal);
+        d = await api('v1/coaching/cohorts' + qs(Object.assign({ team: team || '' }, f), ['team', 'from', 'to']), c.signal);
       } catch (e) {
         if (e && e.name === 'AbortError') return;
         card.hidden = !!(e && e.status === 403);

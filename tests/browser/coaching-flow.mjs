@@ -3,7 +3,7 @@
 // suggested practice, click "Assign", see the assignment on the page; open
 // one of the teammate's example sessions and land on the line where the
 // practice shows; open the practice's "who to learn from" page and the
-// matrix page's cohorts over time. The trend
+// matrix page's cohorts over time, and the person's team page. The trend
 // chart must have drawn lines (pixels of a series colour on its canvas).
 // Writes screenshots to OUTDIR and prints one JSON line of findings.
 //
@@ -44,6 +44,7 @@ try {
   await page.goto(url);
   await page.waitForSelector('#coaching[data-state="loaded"]', { timeout: 30000 });
   out.practice = await page.getAttribute('#suggestion', 'data-practice');
+  out.team_href = await page.getAttribute('#team-link', 'href');
   out.series = Number(await page.getAttribute('#trend-chart', 'data-series'));
   out.chart_pixels = await colouredPixels(page, '#trend-chart canvas');
   await page.screenshot({ path: path.join(outdir, 'person-before.png'), fullPage: true });
@@ -85,6 +86,13 @@ try {
   out.cohort_pixels = await colouredPixels(page, '#cohort-chart canvas');
   out.cohort_gap = await page.textContent('#cohort-gap');
   await page.locator('#cohorts').screenshot({ path: path.join(outdir, 'cohorts.png') });
+  // The person's team: its weekly trend and its cohorts.
+  await page.goto(`${base}${out.team_href}`);
+  await page.waitForSelector('body[data-ready="team"]', { timeout: 30000 });
+  out.team_series = Number(await page.getAttribute('#team-trend-chart', 'data-series'));
+  out.team_pixels = await colouredPixels(page, '#team-trend-chart canvas');
+  out.team_cohort_points = Number(await page.getAttribute('#cohort-chart', 'data-points'));
+  await page.screenshot({ path: path.join(outdir, 'team.png'), fullPage: true });
   out.errors = errors;
 } finally {
   await browser.close();
