@@ -67,6 +67,7 @@ impl ClickHouseStore {
             .client
             .query(&sql::stale_people(&self.db))
             .bind(&self.fingerprint)
+            .bind(&self.fingerprint)
             .bind(max as u64)
             .fetch_all()
             .await?;
@@ -206,6 +207,7 @@ impl ClickHouseStore {
         let rows: Vec<StaleRow> = self
             .client
             .query(&sql::stale_people(&self.db))
+            .bind(&self.fingerprint)
             .bind(&self.fingerprint)
             .bind(MAX_STALE as u64 + 1)
             .fetch_all()

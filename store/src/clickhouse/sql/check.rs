@@ -74,7 +74,7 @@ pub fn statements_for_check(db: &str, catalog: &Catalog) -> Vec<String> {
         let scope = Scope { person, people, teams: people.map_or(0, |_| 2), session: false };
         out.push(bind(matrix(db, catalog, scope), person, ""));
     }
-    out.push(fill(&stale_people(db), &[fp.as_str(), "10"]));
+    out.push(fill(&stale_people(db), &[fp.as_str(), fp.as_str(), "10"]));
     out.push(bind(person_facts(db, catalog, 2), false, ""));
     for (stale, days, teams) in [(0, false, 0), (1, true, 1), (2, false, 2), (0, true, 0)] {
         out.push(bind(rollup_matrix(db, stale, days, teams), days, ""));

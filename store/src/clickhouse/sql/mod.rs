@@ -277,16 +277,19 @@ pub fn person_periods(db: &str, catalog: &Catalog, scope: Scope, period: Period)
     Stmt { sql, binds }
 }
 
-/// People whose roll-up is missing, older than their writes, or computed
-/// with another catalog, with their write count (the roll-up's version to
-/// be); at most `?` of them.
+/// People with no roll-up computed with this catalog (`?`, bound twice) at
+/// their write count or later, with that count (the roll-up's version to
+/// be); at most `?` of them. Only this catalog's rows count: after a catalog
+/// change the new roll-up has the old one's version, and until they merge
+/// "the newest" was either, so people were recomputed again and again.
 pub fn stale_people(db: &str) -> String {
     format!(
         "SELECT person, n FROM (SELECT person, sum(n) AS n FROM {db}.person_writes GROUP BY person) AS w
          ANY LEFT JOIN (
-             SELECT person, max(version) AS v, argMax(catalog, version) AS c FROM {db}.person_rollups GROUP BY person
+             SELECT person, maxIf(version, catalog = ?) AS v, countIf(catalog = ?) AS k
+             FROM {db}.person_rollups GROUP BY person
          ) AS r USING (person)
-         WHERE n > v OR c != ? ORDER BY person LIMIT ?"
+         WHERE k = 0 OR n > v ORDER BY person LIMIT ?"
     )
 }
 
