@@ -22,7 +22,7 @@ pub async fn up(cfg: Config) -> anyhow::Result<ExitCode> {
     cfg.validate()?;
     telemetry::init(&cfg.log);
     let catalog = load_catalog(&cfg)?;
-    for s in &cfg.sources {
+    for s in cfg.sources.iter().filter(|s| s.agent() == accrete_common::config::Agent::ClaudeCode) {
         output::warn_about_cleanup(&s.path);
     }
     let store = Arc::new(SqliteStore::open(&cfg.data_dir, catalog.clone())?.with_rules((&cfg.coaching).into()));

@@ -28,8 +28,8 @@ struct Cli {
 
 #[derive(Args, Clone, Default)]
 pub struct SourceArgs {
-    /// `PERSON=CLAUDE_DIR` (repeatable; `PERSON:TEAM=DIR` sets a team). Default: you, `$CLAUDE_CONFIG_DIR` or `~/.claude`.
-    #[arg(long = "source", value_name = "PERSON=CLAUDE_DIR", value_parser = SourceConfig::parse_arg)]
+    /// `[AGENT:]PERSON[:TEAM]=DIR` (repeatable): `ana=~/.claude`, `codex:ana=~/.codex`, `gemini:ana:web=~/.gemini`; without AGENT it is told from the folder. Default: you, with `~/.claude` (`$CLAUDE_CONFIG_DIR`), `~/.codex` (`$CODEX_HOME`) and `~/.gemini`.
+    #[arg(long = "source", value_name = "[AGENT:]PERSON=DIR", value_parser = SourceConfig::parse_arg)]
     sources: Vec<SourceConfig>,
     /// Also send prompt text, tool inputs and working directories (off by default).
     #[arg(long)]
@@ -204,11 +204,21 @@ fn load_config(path: &[PathBuf], sources: &SourceArgs) -> anyhow::Result<Config>
         cfg.privacy.share_content = true;
     }
     if cfg.sources.is_empty() {
-        cfg.sources.push(SourceConfig {
-            person: accrete_common::config::current_person(),
-            path: accrete_common::config::default_claude_dir(),
-            team: String::new(),
-        });
+        // All three agents' folders: one that does not exist yet is watched
+        // for by the periodic rescan and costs nothing.
+        use accrete_common::config::{Agent, default_claude_dir, default_codex_dir, default_gemini_dir};
+        for (agent, path) in [
+            (Agent::ClaudeCode, default_claude_dir()),
+            (Agent::Codex, default_codex_dir()),
+            (Agent::Gemini, default_gemini_dir()),
+        ] {
+            cfg.sources.push(SourceConfig {
+                person: accrete_common::config::current_person(),
+                path,
+                team: String::new(),
+                agent: Some(agent),
+            });
+        }
     }
     Ok(cfg)
 }

@@ -25,8 +25,15 @@ pub fn print_matrix(m: &AdoptionMatrix, json: bool) -> anyhow::Result<()> {
         let mut line = format!("{:<16} {:>8}", truncate(&name, 16), r.sessions);
         for id in ids {
             let n = r.practices.get(id).copied().unwrap_or(0);
-            let share = if r.sessions > 0 { 100.0 * n as f64 / r.sessions as f64 } else { 0.0 };
-            line.push_str(&format!(" {:>14}", format!("{n} ({share:.0}%)")));
+            // Out of the sessions it applies to; "n/a" when none (only
+            // agents without a counterpart).
+            let of = r.applicable.get(id).copied().unwrap_or(r.sessions);
+            let cell = match of {
+                0 if r.sessions > 0 => "n/a".to_string(),
+                0 => format!("{n} (0%)"),
+                of => format!("{n} ({:.0}%)", 100.0 * n as f64 / of as f64),
+            };
+            line.push_str(&format!(" {cell:>14}"));
         }
         println!("{line}");
     }

@@ -491,8 +491,15 @@
 
       // --- KPIs
       const totalSessions = people.reduce((s, p) => s + (p.sessions || 0), 0);
+      // The sessions a practice applies to: those of the agents the catalog
+      // maps it to (servers before agents send no `applicable`: all).
+      const applicable = (p, id) => {
+        const a = p.applicable || {};
+        return Object.keys(a).length ? (a[id] || 0) : (p.sessions || 0);
+      };
       const totals = cols.map((col) => people.reduce((s, p) => s + ((p.practices || {})[col.id] || 0), 0));
-      const shares = totals.map((t) => (totalSessions ? t / totalSessions : 0));
+      const totalOf = cols.map((col) => people.reduce((s, p) => s + applicable(p, col.id), 0));
+      const shares = totals.map((t, i) => (totalOf[i] ? t / totalOf[i] : 0));
       let best = -1, worst = -1;
       shares.forEach((s, i) => {
         if (best < 0 || s > shares[best]) best = i;
@@ -508,7 +515,11 @@
         kpi('Least adopted', worst >= 0 && totalSessions ? cols[worst].name : '—', worst >= 0 && totalSessions ? `${pct(shares[worst])} of sessions` : '', 'least'));
 
       // --- table
-      const heatCell = (count, sessions, attrs) => {
+      const heatCell = (count, sessions, attrs, na) => {
+        if (na) {
+          // No counterpart in the agents of these sessions: not 0 %.
+          return h('td', Object.assign({ class: 'heat na' }, attrs), h('span', { class: 'pct' }, 'n/a'));
+        }
         const share = sessions > 0 ? count / sessions : 0;
         const hc = heat(share);
         return h('td', Object.assign({
@@ -556,15 +567,25 @@
           h('div', { class: 'person-line' },
             h('a', { class: 'person-link', href: phref }, p.person),
             p.power_user ? h('span', { class: 'star', title: 'Power user', 'aria-label': 'Power user' }, '★') : null),
-          p.team ? h('div', { class: 'team' }, p.team) : null),
+          p.team ? h('div', { class: 'team' }, p.team) : null,
+          // Which agents the sessions are from, once any is not Claude Code.
+          Object.keys(p.agents || {}).some((a) => a !== 'claude_code')
+            ? h('div', { class: 'agents small muted', dataset: { agents: Object.keys(p.agents).join(',') } },
+              Object.entries(p.agents).map(([a, n]) => `${agentName(a)} ${fmtInt(n)}`).join(' · '))
+            : null),
         h('td', { class: 'col-num', dataset: { sessions } }, fmtInt(sessions)),
         cols.map((col) => {
           const n = counts[col.id] || 0;
-          const share = sessions > 0 ? n / sessions : 0;
-          return heatCell(n, sessions, {
-            dataset: { practice: col.id, count: n, share, href: hrefPerson(p.person, { from: f.from, to: f.to, practice: col.id }) },
-            title: `${p.person} · ${col.name}: ${n} of ${plural(sessions, 'session')} (${pct(share)})`,
-          });
+          const of = applicable(p, col.id);
+          const share = of > 0 ? n / of : 0;
+          const na = sessions > 0 && of === 0;
+          const agents = Object.keys(p.agents || {}).map(agentName).join(', ');
+          return heatCell(n, of, {
+            dataset: { practice: col.id, count: n, share, na: na ? '1' : '', href: hrefPerson(p.person, { from: f.from, to: f.to, practice: col.id }) },
+            title: na
+              ? `${p.person} · ${col.name}: n/a, no counterpart in ${agents}`
+              : `${p.person} · ${col.name}: ${n} of ${plural(of, 'session')}${of !== sessions ? ` it applies to (of ${fmtInt(sessions)})` : ''} (${pct(share)})`,
+          }, na);
         }),
         h('td', { class: 'col-num col-score', dataset: { score: p.score } },
           h('span', { class: 'score-bar', 'aria-hidden': 'true' }, h('i', { style: { width: `${Math.round(100 * (p.score || 0) / maxScore)}%` } })),
@@ -573,10 +594,10 @@
       const tfoot = people.length === 0 ? null : h('tfoot', null, h('tr', { class: 'totals' },
         h('th', { class: 'col-person', scope: 'row' }, 'All people'),
         h('td', { class: 'col-num' }, fmtInt(totalSessions)),
-        cols.map((col, i) => heatCell(totals[i], totalSessions, {
+        cols.map((col, i) => heatCell(totals[i], totalOf[i], {
           dataset: { totalPractice: col.id, count: totals[i], share: shares[i] },
-          title: `Everyone · ${col.name}: ${totals[i]} of ${plural(totalSessions, 'session')}`,
-        })),
+          title: `Everyone · ${col.name}: ${totals[i]} of ${plural(totalOf[i], 'session')}`,
+        }, totalSessions > 0 && totalOf[i] === 0)),
         h('td', { class: 'col-num' }, '')));
       const table = h('table', { id: 'matrix', class: 'matrix' }, thead, tbody, tfoot);
       table.addEventListener('click', (ev) => {
@@ -588,13 +609,18 @@
       body.replaceChildren(h('div', { class: 'card table-card' }, h('div', { class: 'table-scroll' }, table)), legend());
     }
 
+    function agentName(a) {
+      return { claude_code: 'Claude Code', codex: 'Codex CLI', gemini: 'Gemini CLI' }[a] || a;
+    }
+
     function legend() {
       return h('div', { class: 'legend', 'aria-label': 'Legend' },
         h('span', { class: 'legend-item' }, h('span', { class: 'legend-swatch' }, '27% (10)'),
           'share of the person\u2019s sessions showing the practice (session count)'),
         h('span', { class: 'legend-item' }, h('span', { class: 'legend-scale', 'aria-hidden': 'true' }),
           h('span', { class: 'legend-ticks' }, h('span', null, '0%'), h('span', null, '50%'), h('span', null, '100%'))),
-        h('span', { class: 'legend-item' }, h('span', { class: 'star' }, '★'), 'power user'));
+        h('span', { class: 'legend-item' }, h('span', { class: 'star' }, '★'), 'power user'),
+        h('span', { class: 'legend-item' }, h('span', { class: 'legend-na' }, 'n/a'), 'no counterpart in the agents of these sessions'));
     }
 
     cohorts.load(f);

@@ -7,6 +7,7 @@
 //! stream in any split, and a redelivered event changes nothing.
 
 use accrete_common::catalog::{BEFORE_SUFFIX, Catalog, Matcher, UNLESS_SUFFIX};
+use accrete_common::config::Agent;
 use accrete_common::metrics::counter;
 use accrete_common::pipeline::{Classified, Envelope, PipelineError, Publisher, Subscriber};
 use accrete_common::proto::ToolCall;
@@ -22,12 +23,28 @@ struct Rule {
     include_sidechain: bool,
     /// Every matcher tests judgements: events without any are skipped.
     judgements_only: bool,
+    /// The practice applies to Claude Code sessions (events with no agent)...
+    claude: bool,
+    /// ...and to these other agents' sessions.
+    others: Vec<String>,
 }
 
 impl Rule {
-    fn new(key: String, matchers: Vec<Matcher>, include_sidechain: bool) -> Rule {
+    fn new(key: String, matchers: Vec<Matcher>, include_sidechain: bool, agents: &[String]) -> Rule {
         let judgements_only = matchers.iter().all(|m| m.judgement.is_some());
-        Rule { key, matchers, include_sidechain, judgements_only }
+        let claude = agents.iter().any(|a| a == Agent::ClaudeCode.as_str());
+        let others = agents.iter().filter(|a| *a != Agent::ClaudeCode.as_str()).cloned().collect();
+        Rule { key, matchers, include_sidechain, judgements_only, claude, others }
+    }
+
+    /// Whether the practice applies to the event's agent: a session of an
+    /// agent a practice is "n/a" for never shows it.
+    fn applies(&self, ev: &TranscriptEvent) -> bool {
+        if ev.agent.is_empty() || ev.agent == Agent::ClaudeCode.as_str() {
+            self.claude
+        } else {
+            self.others.contains(&ev.agent)
+        }
     }
 }
 
@@ -40,10 +57,10 @@ impl Classifier {
     pub fn new(catalog: &Catalog) -> Classifier {
         let mut rules = Vec::new();
         for p in &catalog.practices {
-            rules.push(Rule::new(p.id.clone(), p.matchers.clone(), p.include_sidechain));
+            rules.push(Rule::new(p.id.clone(), p.matchers.clone(), p.include_sidechain, &p.agents));
             for (suffix, m) in [(BEFORE_SUFFIX, &p.before), (UNLESS_SUFFIX, &p.unless)] {
                 if let Some(m) = m {
-                    rules.push(Rule::new(format!("{}{suffix}", p.id), vec![m.clone()], p.include_sidechain));
+                    rules.push(Rule::new(format!("{}{suffix}", p.id), vec![m.clone()], p.include_sidechain, &p.agents));
                 }
             }
         }
@@ -53,7 +70,10 @@ impl Classifier {
     /// Appends the marks one event produces (at most one per rule).
     pub fn classify(&self, ev: &TranscriptEvent, out: &mut Vec<Mark>) {
         for rule in &self.rules {
-            if (ev.is_sidechain && !rule.include_sidechain) || (rule.judgements_only && ev.judgements.is_empty()) {
+            if (ev.is_sidechain && !rule.include_sidechain)
+                || (rule.judgements_only && ev.judgements.is_empty())
+                || !rule.applies(ev)
+            {
                 continue;
             }
             let first = rule.matchers.iter().filter_map(|m| match_event(m, ev)).min_by_key(|h| h.ordinal);
@@ -151,7 +171,8 @@ fn match_event(m: &Matcher, ev: &TranscriptEvent) -> Option<Hit> {
 
 /// The block index and evidence of the first match of `m` in `ev`'s line.
 fn match_line(m: &Matcher, ev: &TranscriptEvent) -> Option<(u64, String)> {
-    let line_ok = m.permission_mode.as_ref().is_none_or(|p| *p == ev.permission_mode)
+    let line_ok = m.agent.as_ref().is_none_or(|a| *a == ev.agent || (ev.agent.is_empty() && a == "claude_code"))
+        && m.permission_mode.as_ref().is_none_or(|p| *p == ev.permission_mode)
         && m.system_subtype.as_ref().is_none_or(|s| *s == ev.system_subtype)
         && m.compact_trigger.as_ref().is_none_or(|t| *t == ev.compact_trigger);
     if !line_ok {
@@ -178,6 +199,9 @@ fn match_line(m: &Matcher, ev: &TranscriptEvent) -> Option<(u64, String)> {
     }
     if let Some(t) = &m.compact_trigger {
         what.push(format!("trigger {t}"));
+    }
+    if let Some(a) = &m.agent {
+        what.push(format!("agent {a}"));
     }
     Some((0, what.join(", ")))
 }

@@ -1,6 +1,7 @@
 //! The collector: finds Claude Code transcripts, follows them as they grow,
 //! and turns each line into a normalized, privacy-filtered event.
 
+pub mod agents;
 pub mod files;
 pub mod judge;
 mod lenient;

@@ -282,6 +282,9 @@ pub struct ParsedLine {
     pub sanitized: bool,
     /// The `sessionId` the line names (for subagent files beside their session).
     pub session_hint: Option<String>,
+    /// A line kind this collector does not know (other agents' files: such
+    /// lines give no event).
+    pub unknown_kind: Option<String>,
     /// What the judge reads of each event (main-thread lines, when judging).
     /// (Inline: a line nearly always holds one event, and a heap
     /// allocation per line was a measurable part of a catch-up.)

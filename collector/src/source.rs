@@ -12,12 +12,13 @@ use std::time::Duration;
 
 use accrete_common::EventBatch;
 use accrete_common::catalog::Catalog;
-use accrete_common::config::{CollectorConfig, SourceConfig};
+use accrete_common::config::{Agent, CollectorConfig, SourceConfig};
 use accrete_common::pipeline::{Envelope, FileCheckpoint, FileKey, PipelineError, Publisher};
 use notify::Watcher;
 use tokio::sync::{Notify, watch};
 use tracing::{debug, info, warn};
 
+use crate::agents::{self, Format};
 use crate::files::{FileRole, classify};
 use crate::parse::{LineContext, Normalizer, project_hash};
 use crate::status::{SourceCounters, StatusBoard};
@@ -72,6 +73,7 @@ impl Collector {
         let slots = Arc::new(tokio::sync::Semaphore::new(cores));
         for source in self.sources {
             let task = SourceTask {
+                agent: source.agent(),
                 slots: slots.clone(),
                 counters: self.board.register(&source.person, &source.path.display().to_string()),
                 checkpoints: self
@@ -97,6 +99,7 @@ impl Collector {
 }
 
 struct SourceTask {
+    agent: Agent,
     slots: Arc<tokio::sync::Semaphore>,
     source: SourceConfig,
     catalog: Arc<Catalog>,
@@ -120,7 +123,7 @@ impl SourceTask {
         let mut watcher: Option<notify::RecommendedWatcher> = None;
         let rescan = Duration::from_millis(self.options.config.rescan_interval_ms);
         let settle = Duration::from_millis(self.options.config.batch_max_delay_ms);
-        info!(person = %self.source.person, path = %root.display(), follow = self.options.follow, "collecting transcripts");
+        info!(person = %self.source.person, path = %root.display(), agent = %self.agent, follow = self.options.follow, "collecting transcripts");
         let mut first = true;
         loop {
             if self.options.follow && watcher.is_none() && root.is_dir() {
@@ -237,11 +240,12 @@ impl SourceTask {
         })
     }
 
-    /// Adds transcripts not seen before.
+    /// Adds session files not seen before.
     fn discover(&mut self) {
-        let projects = self.source.path.join("projects");
         let mut found = Vec::new();
-        walk(&projects, 0, &mut found);
+        for (dir, depth) in agents::roots(self.agent) {
+            walk(&self.source.path.join(dir), 0, *depth, agents::extensions(self.agent), &mut found);
+        }
         for abs in found {
             let Ok(rel) = abs.strip_prefix(&self.source.path) else {
                 continue;
@@ -250,43 +254,61 @@ impl SourceTask {
             if self.files.contains_key(&rel_s) {
                 continue;
             }
-            let Some(role) = classify(rel) else {
-                debug!(path = %abs.display(), "not a transcript; ignored");
-                continue;
-            };
-            let (project, session_id, agent_id) = match role {
-                FileRole::Session { project, session_id } => (project, session_id, String::new()),
-                FileRole::Agent { project, session_id, agent_id } => {
-                    (project, session_id.unwrap_or_default(), agent_id)
+            let (format, project, session_id, agent_id) = if self.agent == Agent::ClaudeCode {
+                match classify(rel) {
+                    Some(FileRole::Session { project, session_id }) => {
+                        (Format::Claude, project, session_id, String::new())
+                    }
+                    Some(FileRole::Agent { project, session_id, agent_id }) => {
+                        (Format::Claude, project, session_id.unwrap_or_default(), agent_id)
+                    }
+                    None => {
+                        debug!(path = %abs.display(), "not a transcript; ignored");
+                        continue;
+                    }
+                }
+            } else {
+                match agents::classify(self.agent, rel) {
+                    Some(f) => (f.format, f.project, f.session_id, f.agent_id),
+                    None => {
+                        debug!(path = %abs.display(), "not a session file; ignored");
+                        continue;
+                    }
                 }
             };
             let ctx = LineContext {
                 person: self.source.person.clone(),
                 team: self.source.team.clone(),
-                project: if self.options.share_content { project.clone() } else { project_hash(&project) },
+                project: if self.options.share_content || project.is_empty() {
+                    project
+                } else {
+                    project_hash(&project)
+                },
                 session_id,
                 agent_id,
             };
             let key = FileKey { person: self.source.person.clone(), path: rel_s.clone() };
-            debug!(path = %abs.display(), "new transcript");
-            let tracked = TrackedFile::new(key, abs, ctx, self.checkpoints.get(&rel_s));
+            debug!(path = %abs.display(), "new session file");
+            let tracked = TrackedFile::new(key, abs, ctx, self.checkpoints.get(&rel_s)).with_format(format);
             self.files.insert(rel_s, tracked);
         }
     }
 }
 
-/// Collects `.jsonl` files under `projects/` (which holds `<dir>/<id>.jsonl`
-/// and `<dir>/<id>/subagents/agent-*.jsonl`: three levels are enough).
-fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+/// Collects files ending in `.ext` under `dir`, at most `max` folders deep
+/// (Claude Code's `projects/` holds `<dir>/<id>.jsonl` and
+/// `<dir>/<id>/subagents/agent-*.jsonl`: three levels; Codex's `sessions/`
+/// holds `YYYY/MM/DD/rollout-*.jsonl`).
+fn walk(dir: &Path, depth: usize, max: usize, ext: &[&str], out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for e in entries.flatten() {
         let Ok(ft) = e.file_type() else { continue };
         let p = e.path();
-        if ft.is_dir() && depth < 3 {
-            walk(&p, depth + 1, out);
-        } else if ft.is_file() && p.extension().is_some_and(|x| x == "jsonl") {
+        if ft.is_dir() && depth < max {
+            walk(&p, depth + 1, max, ext, out);
+        } else if ft.is_file() && p.extension().and_then(|x| x.to_str()).is_some_and(|x| ext.contains(&x)) {
             out.push(p);
         }
     }

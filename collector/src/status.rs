@@ -62,8 +62,10 @@ struct SourceBoard {
     path: String,
     files: HashMap<String, FileProgress>,
     counters: SourceCounters,
-    /// A first full pass over the folder has been handed on.
-    scanned: bool,
+    /// The person's folders (one per agent, say), and how many of them have
+    /// had a first full pass handed on.
+    folders: usize,
+    scanned: usize,
 }
 
 /// Shared between the collector (sizes, partial lines) and the store stage
@@ -80,15 +82,22 @@ impl StatusBoard {
 
     pub fn register(&self, person: &str, path: &str) -> SourceCounters {
         let mut s = self.sources.lock().unwrap();
-        s.entry(person.to_string())
-            .or_insert_with(|| SourceBoard {
-                path: path.to_string(),
-                files: HashMap::new(),
-                counters: SourceCounters::new(person),
-                scanned: false,
-            })
-            .counters
-            .clone()
+        let b = s.entry(person.to_string()).or_insert_with(|| SourceBoard {
+            path: String::new(),
+            files: HashMap::new(),
+            counters: SourceCounters::new(person),
+            folders: 0,
+            scanned: 0,
+        });
+        // Registered again by the collector once it starts: one folder.
+        if !b.path.split(", ").any(|p| p == path) {
+            if !b.path.is_empty() {
+                b.path.push_str(", ");
+            }
+            b.path.push_str(path);
+            b.folders += 1;
+        }
+        b.counters.clone()
     }
 
     /// The collector saw a file at this size, with this many bytes of an unfinished line.
@@ -103,10 +112,10 @@ impl StatusBoard {
         }
     }
 
-    /// The first pass over a source's folder is done.
+    /// The first pass over one of a person's folders is done.
     pub fn scanned(&self, person: &str) {
         if let Some(b) = self.sources.lock().unwrap().get_mut(person) {
-            b.scanned = true;
+            b.scanned += 1;
         }
     }
 
@@ -142,7 +151,7 @@ impl StatusBoard {
                     lines_read: c.lines_read.get(),
                     lines_invalid: c.lines_invalid_json.get(),
                     lines_skipped: c.lines_oversized.get() + c.lines_without_session.get(),
-                    caught_up: b.scanned && behind == 0,
+                    caught_up: b.scanned >= b.folders && behind == 0,
                 }
             })
             .collect();
@@ -173,5 +182,19 @@ mod tests {
         let s = b.snapshot();
         assert!(s.caught_up, "the last 10 bytes are a line still being written");
         assert_eq!((s.sources[0].bytes_read, s.sources[0].bytes_partial, s.sources[0].bytes_behind), (90, 10, 0));
+    }
+
+    #[test]
+    fn a_person_with_several_folders_is_caught_up_when_all_are_scanned() {
+        let b = StatusBoard::default();
+        b.register("ann", "/h/.claude");
+        b.register("ann", "/h/.codex");
+        b.register("ann", "/h/.codex");
+        b.scanned("ann");
+        assert!(!b.snapshot().caught_up, "one folder of two scanned");
+        b.scanned("ann");
+        let s = b.snapshot();
+        assert!(s.caught_up);
+        assert_eq!(s.sources[0].path, "/h/.claude, /h/.codex");
     }
 }

@@ -16,6 +16,9 @@ use std::sync::Arc;
 
 use accrete_common::lexicon::JudgeRules;
 
+use crate::agents::Format;
+use crate::agents::codex::{self, CodexState};
+use crate::agents::gemini::{self as gemini_chat, GeminiState};
 use crate::judge::Judge;
 use crate::parse::{KNOWN_LINE_TYPES, LineContext, LineError, Normalizer};
 use crate::status::SourceCounters;
@@ -25,9 +28,9 @@ const CHUNK: usize = 1 << 20;
 /// Events and checkpoints gathered for the next envelope.
 #[derive(Default)]
 pub struct BatchBuilder {
-    events: Vec<accrete_common::TranscriptEvent>,
+    pub(crate) events: Vec<accrete_common::TranscriptEvent>,
     checkpoints: Vec<FileCheckpoint>,
-    resets: Vec<FileKey>,
+    pub(crate) resets: Vec<FileKey>,
 }
 
 impl BatchBuilder {
@@ -37,7 +40,7 @@ impl BatchBuilder {
     pub fn is_empty(&self) -> bool {
         self.events.is_empty() && self.checkpoints.is_empty() && self.resets.is_empty()
     }
-    fn checkpoint(&mut self, c: FileCheckpoint) {
+    pub(crate) fn checkpoint(&mut self, c: FileCheckpoint) {
         match self.checkpoints.iter_mut().find(|x| x.key == c.key) {
             Some(x) => *x = c,
             None => self.checkpoints.push(c),
@@ -81,10 +84,17 @@ pub struct TrackedFile {
     pub size: u64,
     pub partial: u64,
     pub deleted: bool,
-    partial_seen: Option<(u64, Instant)>,
-    unknown_types_logged: bool,
+    pub(crate) partial_seen: Option<(u64, Instant)>,
+    pub(crate) unknown_types_logged: bool,
     /// The session file's judge (own session files only), made on the first read.
-    judge: Option<Judge>,
+    pub(crate) judge: Option<Judge>,
+    pub format: Format,
+    /// What a Codex rollout's earlier lines set (model, project), made on the first read.
+    codex: Option<CodexState>,
+    /// What a Gemini chat's earlier messages set (ids handed on).
+    pub(crate) gemini: Option<GeminiState>,
+    /// A Gemini JSON chat's last message read: a rewind replaces it.
+    pub(crate) chat_last_id: Option<String>,
 }
 
 impl TrackedFile {
@@ -102,7 +112,17 @@ impl TrackedFile {
             partial_seen: None,
             unknown_types_logged: false,
             judge: None,
+            format: Format::Claude,
+            codex: None,
+            gemini: None,
+            chat_last_id: None,
         }
+    }
+
+    /// The same file, read as `format`.
+    pub fn with_format(mut self, format: Format) -> TrackedFile {
+        self.format = format;
+        self
     }
 
     pub fn checkpoint(&self) -> FileCheckpoint {
@@ -123,6 +143,9 @@ impl TrackedFile {
 
     /// Reads every complete line after `offset` into `batch`, flushing full batches.
     pub fn read_new(&mut self, batch: &mut BatchBuilder, rc: &mut ReadCtx) -> io::Result<()> {
+        if self.format == Format::GeminiJson {
+            return self.read_chat(batch, rc);
+        }
         let meta = match std::fs::metadata(&self.abs) {
             Ok(m) => m,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -155,16 +178,27 @@ impl TrackedFile {
             self.partial = 0;
             self.partial_seen = None;
             self.judge = None;
+            self.codex = None;
+            self.gemini = None;
         }
-        if self.judge.is_none()
-            && self.ctx.agent_id.is_empty()
-            && let Some(rules) = rc.judge
-        {
-            let mut judge = Judge::new(Arc::clone(rules));
-            if self.offset > 0 {
-                self.replay(&mut judge, rc)?;
+        let fresh_judge = self.judge.is_none() && self.ctx.agent_id.is_empty() && rc.judge.is_some();
+        let fresh_state = match self.format {
+            Format::Codex => self.codex.is_none(),
+            Format::GeminiJsonl => self.gemini.is_none(),
+            _ => false,
+        };
+        if fresh_judge || fresh_state {
+            let mut judge = rc.judge.filter(|_| fresh_judge).map(|r| Judge::new(Arc::clone(r)));
+            if fresh_state {
+                self.codex = Some(CodexState::default());
+                self.gemini = Some(GeminiState::default());
             }
-            self.judge = Some(judge);
+            if self.offset > 0 {
+                self.replay(judge.as_mut(), rc)?;
+            }
+            if judge.is_some() {
+                self.judge = judge;
+            }
         }
         self.file_id = id;
         self.size = size;
@@ -254,9 +288,10 @@ impl TrackedFile {
         Ok(())
     }
 
-    /// Rebuilds a judge after a restart: reads the file's lines before the
-    /// checkpoint again, for the judge only (their events were sent before).
-    fn replay(&self, judge: &mut Judge, rc: &ReadCtx) -> io::Result<()> {
+    /// Rebuilds a judge (and a rollout's state) after a restart: reads the
+    /// file's lines before the checkpoint again, for the judge only (their
+    /// events were sent before).
+    fn replay(&mut self, mut judge: Option<&mut Judge>, rc: &ReadCtx) -> io::Result<()> {
         let mut r = BufReader::with_capacity(CHUNK, File::open(&self.abs)?);
         let (mut pos, mut line_no, mut buf) = (0u64, 0u64, Vec::new());
         while pos < self.offset {
@@ -271,19 +306,41 @@ impl TrackedFile {
                 if (n as u64) <= rc.max_line_bytes {
                     // The unterminated last line that was read as a line.
                     line_no += 1;
-                    rc.normalizer.parse_line_judged(&buf, &self.ctx, pos, line_no, Some(judge));
+                    self.parse(&buf, pos, line_no, rc, judge.as_deref_mut());
                     break;
                 }
                 let mut rest = Vec::new();
                 len += r.read_until(b'\n', &mut rest)? as u64;
             } else if !buf[..n - 1].iter().all(u8::is_ascii_whitespace) {
-                rc.normalizer.parse_line_judged(&buf[..n - 1], &self.ctx, pos, line_no + 1, Some(judge));
+                self.parse(&buf[..n - 1], pos, line_no + 1, rc, judge.as_deref_mut());
             }
             pos += len;
             line_no += 1;
         }
         debug!(path = %self.abs.display(), bytes = pos, "judge rebuilt from the lines before the checkpoint");
         Ok(())
+    }
+
+    /// One line of the file's format to events.
+    fn parse(
+        &mut self,
+        bytes: &[u8],
+        offset: u64,
+        line_no: u64,
+        rc: &ReadCtx,
+        judge: Option<&mut Judge>,
+    ) -> crate::parse::ParsedLine {
+        match self.format {
+            Format::Codex => {
+                let st = self.codex.get_or_insert_with(CodexState::default);
+                codex::parse_line(rc.normalizer, bytes, &mut self.ctx, st, offset, line_no, judge)
+            }
+            Format::GeminiJsonl => {
+                let st = self.gemini.get_or_insert_with(GeminiState::default);
+                gemini_chat::parse_line(rc.normalizer, bytes, &mut self.ctx, st, offset, line_no, judge)
+            }
+            _ => rc.normalizer.parse_line_judged(bytes, &self.ctx, offset, line_no, judge),
+        }
     }
 
     fn finish_oversized(&self, bytes: u64, rc: &mut ReadCtx) {
@@ -309,7 +366,9 @@ impl TrackedFile {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(());
         }
-        let p = rc.normalizer.parse_line_judged(bytes, &self.ctx, self.offset, line_no, self.judge.as_mut());
+        let mut judge = self.judge.take();
+        let p = self.parse(bytes, self.offset, line_no, rc, judge.as_mut());
+        self.judge = judge;
         if self.ctx.session_id.is_empty()
             && let Some(s) = &p.session_hint
         {
@@ -339,11 +398,22 @@ impl TrackedFile {
         if p.extra_objects > 0 {
             info!(path = %self.abs.display(), line = line_no, objects = p.extra_objects + 1, "line holds several JSON objects; reading each");
         }
+        if let Some(kind) = &p.unknown_kind {
+            rc.counters.lines_unknown_type.inc();
+            if !self.unknown_types_logged {
+                self.unknown_types_logged = true;
+                info!(path = %self.abs.display(), line = line_no, kind = %kind, "unknown line kind; skipped");
+            }
+        }
         if p.events.is_empty() {
+            // A rollout's meta, context and progress lines are read, and give no event.
+            if self.format != Format::Claude && p.error.is_none() && p.unknown_kind.is_none() {
+                rc.counters.lines_read.inc();
+            }
             return Ok(());
         }
         rc.counters.lines_read.inc();
-        for ev in &p.events {
+        for ev in p.events.iter().filter(|_| self.format == Format::Claude) {
             if !KNOWN_LINE_TYPES.contains(&ev.line_type.as_str()) {
                 rc.counters.lines_unknown_type.inc();
                 if !self.unknown_types_logged {

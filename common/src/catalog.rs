@@ -8,6 +8,7 @@ use std::path::Path;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use crate::config::Agent;
 use crate::lexicon::{JUDGEMENTS, JudgeRules};
 
 /// The catalog shipped with this build: v2, the objective practices of v1
@@ -88,7 +89,22 @@ pub struct Practice {
     /// How the dashboard groups it: a feature used, or how the person steers.
     #[serde(default)]
     pub group: Group,
+    /// The agents whose sessions can show it (`claude_code`, `codex`,
+    /// `gemini`); for the others it is "n/a", not 0 %. Default: Claude Code.
+    #[serde(default = "claude_only")]
+    pub agents: Vec<String>,
 }
+
+fn claude_only() -> Vec<String> {
+    vec![Agent::ClaudeCode.as_str().to_owned()]
+}
+
+/// Prefix of the marker practices the catalog adds for agents other than
+/// Claude Code (`agent_codex`, `agent_gemini`): every session of that agent
+/// shows its marker, so every store and roll-up counts each agent's sessions
+/// the way it counts practices, and the matrix can tell which sessions a
+/// practice applies to. Markers are never shown as practices.
+pub const AGENT_MARKER_PREFIX: &str = "agent_";
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -96,6 +112,8 @@ pub enum Group {
     #[default]
     ToolUse,
     Steering,
+    /// An agent marker ([`AGENT_MARKER_PREFIX`]), not a practice.
+    Agent,
 }
 
 impl Group {
@@ -103,6 +121,7 @@ impl Group {
         match self {
             Group::ToolUse => "tool_use",
             Group::Steering => "steering",
+            Group::Agent => "agent",
         }
     }
 }
@@ -132,6 +151,9 @@ pub struct Matcher {
     /// A judgement the collector reached (catalog v2; see `[judge]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub judgement: Option<String>,
+    /// An event of this agent (`claude_code`, `codex`, `gemini`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
 }
 
 impl Matcher {
@@ -221,11 +243,46 @@ impl Catalog {
     pub fn parse(text: &str) -> Result<Catalog, CatalogError> {
         let mut c: Catalog = toml::from_str(text)?;
         c.validate()?;
+        c.add_agent_markers();
         Ok(c)
     }
 
+    /// The practices to show: all but the agent markers (which come last).
+    pub fn shown(&self) -> &[Practice] {
+        let n = self.practices.iter().take_while(|p| p.group != Group::Agent).count();
+        &self.practices[..n]
+    }
+
+    /// The ids of the practices shown, in catalog order.
     pub fn practice_ids(&self) -> Vec<String> {
-        self.practices.iter().map(|p| p.id.clone()).collect()
+        self.shown().iter().map(|p| p.id.clone()).collect()
+    }
+
+    /// The marker practice of an agent's sessions (`None` for Claude Code,
+    /// whose sessions are the ones without a marker).
+    pub fn agent_marker(agent: Agent) -> Option<String> {
+        (agent != Agent::ClaudeCode).then(|| format!("{AGENT_MARKER_PREFIX}{}", agent.as_str()))
+    }
+
+    /// Adds the agent markers after the practices.
+    fn add_agent_markers(&mut self) {
+        for agent in Agent::ALL {
+            let Some(id) = Catalog::agent_marker(agent) else { continue };
+            self.practices.push(Practice {
+                id,
+                name: format!("{} sessions", agent.as_str()),
+                description: format!(
+                    "Sessions written by {}: the sessions practices for that agent apply to.",
+                    agent.as_str()
+                ),
+                matchers: vec![Matcher { agent: Some(agent.as_str().into()), ..Default::default() }],
+                before: None,
+                unless: None,
+                include_sidechain: true,
+                group: Group::Agent,
+                agents: vec![agent.as_str().into()],
+            });
+        }
     }
 
     fn validate(&mut self) -> Result<(), CatalogError> {
@@ -260,6 +317,18 @@ impl Catalog {
             if p.matchers.is_empty() {
                 return bad(format!("practice `{}` has no `match`", p.id));
             }
+            if p.id.starts_with(AGENT_MARKER_PREFIX) || p.group == Group::Agent {
+                return bad(format!(
+                    "practice `{}`: ids starting `{AGENT_MARKER_PREFIX}` and group \"agent\" are the agent markers'",
+                    p.id
+                ));
+            }
+            if let Some(a) = p.agents.iter().find(|a| Agent::from_name(a).is_none_or(|x| x.as_str() != a.as_str())) {
+                return bad(format!(
+                    "practice `{}` names unknown agent `{a}` (known: claude_code, codex, gemini)",
+                    p.id
+                ));
+            }
             for m in p.matchers.iter().chain(p.before.iter()).chain(p.unless.iter()) {
                 if m.is_empty() {
                     return bad(format!("practice `{}` has an empty matcher", p.id));
@@ -282,6 +351,11 @@ impl Catalog {
                         return bad(format!("practice `{}` matches a judgement but the catalog has no [judge]", p.id));
                     }
                 }
+                if let Some(a) = &m.agent
+                    && Agent::from_name(a).is_none_or(|x| x.as_str() != a.as_str())
+                {
+                    return bad(format!("practice `{}` matches unknown agent `{a}`", p.id));
+                }
                 if let Some(sig) = &m.signal
                     && !signals.contains(sig.as_str())
                 {
@@ -303,7 +377,7 @@ mod tests {
         let v1 = Catalog::parse(CATALOG_V1).unwrap();
         assert_eq!(c.version, "2");
         assert_eq!(c.practice_ids()[..7], v1.practice_ids()[..]);
-        for (a, b) in c.practices.iter().zip(&v1.practices) {
+        for (a, b) in c.shown().iter().zip(v1.shown()) {
             assert_eq!(a.rule_text(), b.rule_text(), "v1 rules are unchanged in v2");
             assert_eq!(a.group, Group::ToolUse);
         }
@@ -318,7 +392,11 @@ mod tests {
                 "small_commits"
             ]
         );
-        assert!(c.practices[7..].iter().all(|p| p.group == Group::Steering));
+        assert!(c.shown()[7..].iter().all(|p| p.group == Group::Steering));
+        // Then the markers of other agents' sessions, never shown.
+        let markers: Vec<&str> = c.practices[c.shown().len()..].iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(markers, ["agent_codex", "agent_gemini"]);
+        assert!(c.practices[c.shown().len()..].iter().all(|p| p.group == Group::Agent));
         assert!(
             c.practices[11].rule_text().contains("unless the session has `sprawl`"),
             "{}",
@@ -372,5 +450,18 @@ mod tests {
             Catalog::parse("version='1'\n[[practices]]\nid='x'\nname='x'\ndescription='x'\nmatch=[{judgement='nope'}]")
                 .unwrap_err();
         assert!(err.to_string().contains("unknown judgement `nope`"), "{err}");
+    }
+
+    #[test]
+    fn practices_name_known_agents_and_markers_are_reserved() {
+        let base = "version='1'\n[[practices]]\nid='x'\nname='x'\ndescription='x'\n";
+        let c = Catalog::parse(&format!("{base}match=[{{tools=['T']}}]")).unwrap();
+        assert_eq!(c.shown()[0].agents, ["claude_code"], "Claude Code only unless told");
+        let err = Catalog::parse(&format!("{base}agents=['cursor']\nmatch=[{{tools=['T']}}]")).unwrap_err();
+        assert!(err.to_string().contains("unknown agent `cursor`"), "{err}");
+        let err = Catalog::parse(&format!("{base}match=[{{agent='claude'}}]")).unwrap_err();
+        assert!(err.to_string().contains("unknown agent `claude`"), "names are spelled as events carry them: {err}");
+        let reserved = "version='1'\n[[practices]]\nid='agent_codex'\nname='x'\ndescription='x'\nmatch=[{tools=['T']}]";
+        assert!(Catalog::parse(reserved).unwrap_err().to_string().contains("agent markers"));
     }
 }

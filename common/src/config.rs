@@ -265,10 +265,86 @@ impl Default for ShipConfig {
 #[serde(deny_unknown_fields)]
 pub struct SourceConfig {
     pub person: String,
-    /// A Claude Code config folder (the one holding `projects/`).
+    /// An agent's folder: Claude Code's (holding `projects/`), Codex CLI's
+    /// (holding `sessions/`) or Gemini CLI's (holding `tmp/`).
     pub path: PathBuf,
     #[serde(default)]
     pub team: String,
+    /// Which agent wrote the folder; unset: told from its name and layout
+    /// (see [`Agent::detect`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<Agent>,
+}
+
+/// The coding agents whose session files the collector reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Agent {
+    /// Claude Code: `projects/<dir>/<session>.jsonl`.
+    ClaudeCode,
+    /// OpenAI Codex CLI: `sessions/YYYY/MM/DD/rollout-*.jsonl`.
+    Codex,
+    /// Google Gemini CLI: `tmp/<project hash>/chats/session-*.json`.
+    Gemini,
+}
+
+impl Agent {
+    pub const ALL: [Agent; 3] = [Agent::ClaudeCode, Agent::Codex, Agent::Gemini];
+
+    /// The name events, the catalog and the API use (`claude_code`, `codex`,
+    /// `gemini`). Events of older collectors carry none: Claude Code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Agent::ClaudeCode => "claude_code",
+            Agent::Codex => "codex",
+            Agent::Gemini => "gemini",
+        }
+    }
+
+    /// An event's agent name back to the agent (`""` is Claude Code).
+    pub fn from_name(s: &str) -> Option<Agent> {
+        match s {
+            "" | "claude_code" | "claude" => Some(Agent::ClaudeCode),
+            "codex" => Some(Agent::Codex),
+            "gemini" => Some(Agent::Gemini),
+            _ => None,
+        }
+    }
+
+    /// Tells the agent from a folder: its name first (`.codex`, `.gemini`,
+    /// `.claude`), then what it holds (`projects/`, `sessions/`, `tmp/`), and
+    /// Claude Code when nothing tells (a folder that does not exist yet).
+    pub fn detect(path: &Path) -> Agent {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        match name {
+            ".codex" | "codex" => return Agent::Codex,
+            ".gemini" | "gemini" => return Agent::Gemini,
+            ".claude" | "claude" => return Agent::ClaudeCode,
+            _ => {}
+        }
+        if path.join("projects").is_dir() {
+            Agent::ClaudeCode
+        } else if path.join("sessions").is_dir() {
+            Agent::Codex
+        } else if path.join("tmp").is_dir() {
+            Agent::Gemini
+        } else {
+            Agent::ClaudeCode
+        }
+    }
+}
+
+impl std::fmt::Display for Agent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl SourceConfig {
+    /// The source's agent: as configured, else told from the folder.
+    pub fn agent(&self) -> Agent {
+        self.agent.unwrap_or_else(|| Agent::detect(&self.path))
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -360,6 +436,22 @@ pub fn default_claude_dir() -> PathBuf {
         return PathBuf::from(x.split(',').next().unwrap_or_default().trim());
     }
     home_dir().join(".claude")
+}
+
+/// The current user's Codex CLI folder: `$CODEX_HOME`, else `~/.codex`.
+pub fn default_codex_dir() -> PathBuf {
+    match std::env::var_os("CODEX_HOME").filter(|x| !x.is_empty()) {
+        Some(x) => PathBuf::from(x),
+        None => home_dir().join(".codex"),
+    }
+}
+
+/// The current user's Gemini CLI folder: `$GEMINI_CLI_HOME/.gemini`, else `~/.gemini`.
+pub fn default_gemini_dir() -> PathBuf {
+    match std::env::var_os("GEMINI_CLI_HOME").filter(|x| !x.is_empty()) {
+        Some(x) => PathBuf::from(x).join(".gemini"),
+        None => home_dir().join(".gemini"),
+    }
 }
 
 /// The current user's name, for the default source.
@@ -551,9 +643,19 @@ pub fn validate_person(p: &str) -> Result<(), String> {
 }
 
 impl SourceConfig {
-    /// Parses `PERSON=CLAUDE_DIR` (an optional `PERSON:TEAM=...` sets the team).
+    /// Parses `[AGENT:]PERSON[:TEAM]=DIR`: `ana=~/.claude`,
+    /// `ana:platform=~/.claude`, `codex:ana=~/.codex`,
+    /// `gemini:ana:platform=~/.gemini`. Without an agent (`claude`, `codex`
+    /// or `gemini` first) it is told from the folder (see [`Agent::detect`]).
+    /// (A person literally named `codex` is set in the config file.)
     pub fn parse_arg(arg: &str) -> Result<SourceConfig, String> {
-        let (who, path) = arg.split_once('=').ok_or_else(|| format!("`{arg}` is not PERSON=CLAUDE_DIR"))?;
+        let (who, path) = arg.split_once('=').ok_or_else(|| format!("`{arg}` is not [AGENT:]PERSON=DIR"))?;
+        let (agent, who) = match who.split_once(':') {
+            Some(("claude" | "claude_code", rest)) => (Some(Agent::ClaudeCode), rest),
+            Some(("codex", rest)) => (Some(Agent::Codex), rest),
+            Some(("gemini", rest)) => (Some(Agent::Gemini), rest),
+            _ => (None, who),
+        };
         let (person, team) = match who.split_once(':') {
             Some((p, t)) => (p, t),
             None => (who, ""),
@@ -562,7 +664,7 @@ impl SourceConfig {
         if path.is_empty() {
             return Err(format!("`{arg}` has an empty folder"));
         }
-        Ok(SourceConfig { person: person.into(), path: PathBuf::from(path), team: team.into() })
+        Ok(SourceConfig { person: person.into(), path: PathBuf::from(path), team: team.into(), agent })
     }
 }
 
@@ -583,6 +685,13 @@ mod tests {
         assert_eq!(s.team, "platform");
         assert!(SourceConfig::parse_arg("nofolder").is_err());
         assert!(SourceConfig::parse_arg("bad name=/x").is_err());
+        let s = SourceConfig::parse_arg("codex:ana=/h/.codex").unwrap();
+        assert_eq!((s.person.as_str(), s.agent, s.team.as_str()), ("ana", Some(Agent::Codex), ""));
+        let s = SourceConfig::parse_arg("gemini:ana:web=/g").unwrap();
+        assert_eq!((s.person.as_str(), s.agent, s.team.as_str()), ("ana", Some(Agent::Gemini), "web"));
+        assert_eq!(SourceConfig::parse_arg("ana=/h/.codex").unwrap().agent(), Agent::Codex);
+        assert_eq!(SourceConfig::parse_arg("ana=/h/.gemini").unwrap().agent(), Agent::Gemini);
+        assert_eq!(SourceConfig::parse_arg("ana=/nowhere/x").unwrap().agent(), Agent::ClaudeCode);
     }
 
     #[test]

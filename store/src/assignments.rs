@@ -53,7 +53,7 @@ pub fn validate(
     if req.person.is_empty() {
         return invalid("`person` is required".into());
     }
-    if !catalog.practices.iter().any(|p| p.id == req.practice) {
+    if !catalog.shown().iter().any(|p| p.id == req.practice) {
         return invalid(format!(
             "`practice`: `{}` is not in the catalog ({})",
             req.practice,

@@ -57,15 +57,27 @@ impl Default for Rules {
     }
 }
 
+/// The share of a person's sessions showing a practice, out of the sessions
+/// it applies to; NaN when it applies to none of them ("n/a": the person
+/// used only agents without a counterpart), which is never suggested and
+/// never teaches.
 fn share(r: &PersonRow, practice: &str) -> f64 {
-    if r.sessions == 0 { 0.0 } else { *r.practices.get(practice).unwrap_or(&0) as f64 / r.sessions as f64 }
+    let of = crate::rollup::applicable(r, practice);
+    if r.sessions == 0 {
+        0.0
+    } else if of == 0 {
+        f64::NAN
+    } else {
+        *r.practices.get(practice).unwrap_or(&0) as f64 / of as f64
+    }
 }
 
 fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+fn median(v: Vec<f64>) -> f64 {
+    let mut v: Vec<f64> = v.into_iter().filter(|x| !x.is_nan()).collect();
     v.sort_by(f64::total_cmp);
     match v.len() {
         0 => 0.0,
@@ -102,15 +114,15 @@ struct Team<'a> {
 impl<'a> Team<'a> {
     fn new(catalog: &Catalog, rules: &Rules, members: Vec<&'a PersonRow>) -> Team<'a> {
         let shares: Vec<Vec<f64>> =
-            members.iter().map(|r| catalog.practices.iter().map(|p| share(r, &p.id)).collect()).collect();
+            members.iter().map(|r| catalog.shown().iter().map(|p| share(r, &p.id)).collect()).collect();
         let mut ranked: Vec<usize> =
             (0..members.len()).filter(|&i| members[i].sessions >= rules.min_sessions).collect();
         ranked.sort_by(|&a, &b| {
             members[b].score.total_cmp(&members[a].score).then_with(|| members[a].person.cmp(&members[b].person))
         });
-        let teachers = (0..catalog.practices.len())
+        let teachers = (0..catalog.shown().len())
             .map(|p| {
-                let mut by: Vec<usize> = ranked.clone();
+                let mut by: Vec<usize> = ranked.iter().copied().filter(|&i| !shares[i][p].is_nan()).collect();
                 // Highest share, then more sessions, then the name.
                 by.sort_by(|&a, &b| {
                     shares[b][p]
@@ -143,7 +155,7 @@ pub fn suggestions(catalog: &Catalog, matrix: &AdoptionMatrix, weeks: f64, rules
         let n = t.ranked.len().saturating_sub(1).div_ceil(4);
         let common = &t.ranked[..n];
         let medians = |strong: &[usize]| -> Vec<f64> {
-            (0..catalog.practices.len()).map(|p| median(strong.iter().map(|&i| t.shares[i][p]).collect())).collect()
+            (0..catalog.shown().len()).map(|p| median(strong.iter().map(|&i| t.shares[i][p]).collect())).collect()
         };
         let common_medians = medians(common);
         for (me_i, me) in t.members.iter().enumerate() {
@@ -184,8 +196,8 @@ pub fn suggestions(catalog: &Catalog, matrix: &AdoptionMatrix, weeks: f64, rules
                 continue;
             }
             // The practice with the widest gap between the strong users' median and mine.
-            let best = (0..catalog.practices.len())
-                .filter(|&p| mine[p] < rules.rarely && theirs[p] >= rules.often)
+            let best = (0..catalog.shown().len())
+                .filter(|&p| !mine[p].is_nan() && mine[p] < rules.rarely && theirs[p] >= rules.often)
                 .max_by(|&a, &b| {
                     (theirs[a] - mine[a])
                         .total_cmp(&(theirs[b] - mine[b]))

@@ -10,7 +10,8 @@ use accrete_common::proto::{CohortPoint, CohortShare, Cohorts};
 use accrete_common::time::parse_rfc3339_ms;
 
 use crate::coaching::{Rules, cohort};
-use crate::rollup::{Period, PersonQuarter};
+use crate::rollup::{Period, PersonQuarter, applicable_counts};
+use accrete_common::catalog::Catalog;
 
 pub const COHORTS: [&str; 3] = ["light", "moderate", "heavy"];
 
@@ -19,7 +20,14 @@ const WEEK_MS: f64 = 7.0 * 86_400_000.0;
 /// `rows` per bucket (first day `YYYY-MM-DD`) and person, of the window
 /// `[from, to)`: a bucket's weeks are the part of it inside the window, so
 /// a month the window cuts is not judged on a full month's sessions.
-pub fn cohorts(rules: &Rules, rows: &[PersonQuarter], period: Period, (from, to): (i64, i64)) -> Cohorts {
+/// A practice's share is of the sessions it applies to (none: 0, "n/a").
+pub fn cohorts(
+    catalog: &Catalog,
+    rules: &Rules,
+    rows: &[PersonQuarter],
+    period: Period,
+    (from, to): (i64, i64),
+) -> Cohorts {
     #[derive(Default)]
     struct Acc {
         people: u64,
@@ -35,7 +43,13 @@ pub fn cohorts(rules: &Rules, rows: &[PersonQuarter], period: Period, (from, to)
             Period::Quarter => (0..3).fold(start, |t, _| accrete_common::time::next_month_start(t)),
         };
         let weeks = ((end.min(to) - start.max(from)) as f64 / WEEK_MS).max(1.0 / 7.0);
-        let shares: Vec<f64> = r.practice_sessions.iter().map(|&n| n as f64 / r.sessions as f64).collect();
+        let of = applicable_counts(catalog, r.sessions, &r.practice_sessions);
+        let shares: Vec<f64> = r
+            .practice_sessions
+            .iter()
+            .zip(&of)
+            .map(|(&n, &of)| if of == 0 { 0.0 } else { n as f64 / of as f64 })
+            .collect();
         let breadth = shares.iter().filter(|&&s| s >= rules.breadth_share).count() as u32;
         let per_week = r.sessions as f64 / weeks;
         let c = cohort(rules, breadth, per_week);
@@ -114,7 +128,7 @@ mod tests {
             row("2026-07-01", "ana", 2, &[1, 1, 1, 0, 0, 0, 0]),
             row("2026-07-01", "di", 0, &[0; 7]),
         ];
-        let c = cohorts(&rules, &rows, Period::Month, (t("2026-06-01"), t("2026-08-01")));
+        let c = cohorts(&Catalog::builtin(), &rules, &rows, Period::Month, (t("2026-06-01"), t("2026-08-01")));
         assert_eq!(c.points.len(), 2);
         let june = &c.points[0];
         let n: Vec<u64> = june.cohorts.iter().map(|x| x.people).collect();
@@ -132,7 +146,7 @@ mod tests {
         let rules = Rules::default();
         // Three sessions in the first week of a month: three a week, not 0.7.
         let rows = vec![row("2026-06-01", "ana", 3, &[3, 3, 3, 0, 0, 0, 0])];
-        let c = cohorts(&rules, &rows, Period::Month, (t("2026-06-01"), t("2026-06-08")));
+        let c = cohorts(&Catalog::builtin(), &rules, &rows, Period::Month, (t("2026-06-01"), t("2026-06-08")));
         assert_eq!(c.points[0].cohorts[1].people, 1, "moderate: breadth 3, 3 a week");
         assert_eq!(c.points[0].cohorts[1].sessions_per_week, 3.0);
     }

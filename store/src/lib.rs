@@ -212,7 +212,7 @@ pub trait QueryStore: Send + Sync {
     /// request's team or person), the people showing it most consistently in
     /// the window, each with their best example sessions.
     async fn examples(&self, req: &ExamplesRequest, access: &Access) -> Result<Examples, StoreError> {
-        if !self.catalog_ref().practices.iter().any(|p| p.id == req.practice) {
+        if !self.catalog_ref().shown().iter().any(|p| p.id == req.practice) {
             let what = if req.practice.is_empty() {
                 "is required".to_string()
             } else {
@@ -283,7 +283,7 @@ pub trait QueryStore: Send + Sync {
                 rows
             }
         };
-        Ok(cohorts::cohorts(self.rules(), &rows, period, (from, to)))
+        Ok(cohorts::cohorts(self.catalog_ref(), self.rules(), &rows, period, (from, to)))
     }
 
     /// The monthly report of every team `access` covers (`month`:
@@ -367,7 +367,7 @@ pub fn catalog_message(c: &Catalog) -> CatalogMsg {
     CatalogMsg {
         version: c.version.clone(),
         practices: c
-            .practices
+            .shown()
             .iter()
             .map(|p| Practice {
                 id: p.id.clone(),
@@ -375,6 +375,7 @@ pub fn catalog_message(c: &Catalog) -> CatalogMsg {
                 description: p.description.clone(),
                 rule: p.rule_text(),
                 group: p.group.as_str().into(),
+                agents: p.agents.clone(),
             })
             .collect(),
     }

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use accrete_common::catalog::{BEFORE_SUFFIX, Catalog, UNLESS_SUFFIX};
+use accrete_common::config::Agent;
 use accrete_common::proto::{
     AdoptionMatrix, Evidence, PersonRow, PracticeRollup, QuarterRollup, QuarterlyRollups, SessionDetail,
     SessionSummary, TimelineEvent, TranscriptEvent,
@@ -163,7 +164,14 @@ pub const POWER_USER_MIN_SESSIONS: u64 = 3;
 /// enough sessions as power users. Rows end up sorted by score, best first.
 pub fn score_rows(rows: &mut [PersonRow]) {
     for r in rows.iter_mut() {
-        r.score = if r.sessions == 0 { 0.0 } else { r.practices.values().map(|&n| n as f64 / r.sessions as f64).sum() };
+        r.score = r
+            .practices
+            .iter()
+            .map(|(p, &n)| match applicable(r, p) {
+                0 => 0.0,
+                of => n as f64 / of as f64,
+            })
+            .sum();
         r.score = (r.score * 1000.0).round() / 1000.0;
         r.power_user = false;
     }
@@ -178,8 +186,42 @@ pub fn score_rows(rows: &mut [PersonRow]) {
 
 /// The matrix of these rows, scored ([`score_rows`]): both stores answer through this.
 pub fn adoption_matrix(catalog: &Catalog, mut people: Vec<PersonRow>) -> AdoptionMatrix {
+    for r in &mut people {
+        split_agents(catalog, r);
+    }
     score_rows(&mut people);
     AdoptionMatrix { people, practice_ids: catalog.practice_ids(), catalog_version: catalog.version.clone() }
+}
+
+/// The sessions of a row a practice applies to (every session when the row
+/// says nothing: rows of older servers, and of Claude Code only teams).
+pub fn applicable(r: &PersonRow, practice: &str) -> u64 {
+    r.applicable.get(practice).copied().unwrap_or(r.sessions)
+}
+
+/// Moves the agent markers' counts out of a row's practices: the person's
+/// sessions per agent, and per practice the sessions of the agents it
+/// applies to (0: "n/a").
+pub fn split_agents(catalog: &Catalog, r: &mut PersonRow) {
+    r.agents.clear();
+    let mut others = 0;
+    for agent in Agent::ALL {
+        if let Some(marker) = Catalog::agent_marker(agent) {
+            let n = r.practices.remove(&marker).unwrap_or(0).min(r.sessions - others);
+            others += n;
+            if n > 0 {
+                r.agents.insert(agent.as_str().to_owned(), n);
+            }
+        }
+    }
+    if r.sessions > others {
+        r.agents.insert(Agent::ClaudeCode.as_str().to_owned(), r.sessions - others);
+    }
+    r.applicable = catalog
+        .shown()
+        .iter()
+        .map(|p| (p.id.clone(), p.agents.iter().map(|a| r.agents.get(a).copied().unwrap_or(0)).sum()))
+        .collect();
 }
 
 /// Practice ids in catalog order (ids the catalog lacks last), as ClickHouse lists them.
@@ -232,7 +274,30 @@ struct GroupAcc {
     people: u64,
     sessions: u64,
     using: Vec<u64>,
+    /// People with sessions the practice applies to.
+    eligible: Vec<u64>,
     practice_sessions: Vec<u64>,
+}
+
+/// Per shown practice, how many of `sessions` it applies to, given counts
+/// per catalog practice (agent markers included, as the stores keep them).
+pub fn applicable_counts(catalog: &Catalog, sessions: u64, counts: &[u64]) -> Vec<u64> {
+    let count = |id: &str| catalog.practices.iter().position(|p| p.id == id).and_then(|i| counts.get(i)).copied();
+    let mut per_agent: Vec<(&str, u64)> = Vec::new();
+    let mut others = 0;
+    for agent in Agent::ALL {
+        if let Some(m) = Catalog::agent_marker(agent) {
+            let n = count(&m).unwrap_or(0).min(sessions - others);
+            others += n;
+            per_agent.push((agent.as_str(), n));
+        }
+    }
+    per_agent.push((Agent::ClaudeCode.as_str(), sessions - others));
+    catalog
+        .shown()
+        .iter()
+        .map(|p| per_agent.iter().filter(|(a, _)| p.agents.iter().any(|x| x == a)).map(|(_, n)| n).sum())
+        .collect()
 }
 
 /// The quarter before `YYYY-MM-01`.
@@ -246,7 +311,7 @@ fn previous_quarter(q: &str) -> Option<String> {
 /// for the whole organization (team `""`), with the change against the
 /// previous quarter.
 pub fn quarterly(catalog: &Catalog, rows: &[PersonQuarter], team_filter: &str) -> QuarterlyRollups {
-    let n = catalog.practices.len();
+    let n = catalog.shown().len();
     // Key: (is the whole organization, team, quarter).
     let mut groups: BTreeMap<(bool, String, String), GroupAcc> = BTreeMap::new();
     for r in rows.iter().filter(|r| team_filter.is_empty() || r.team == team_filter) {
@@ -257,6 +322,7 @@ pub fn quarterly(catalog: &Catalog, rows: &[PersonQuarter], team_filter: &str) -
         for (org, team) in keys {
             let g = groups.entry((org, team, r.quarter.clone())).or_insert_with(|| GroupAcc {
                 using: vec![0; n],
+                eligible: vec![0; n],
                 practice_sessions: vec![0; n],
                 ..Default::default()
             });
@@ -266,14 +332,20 @@ pub fn quarterly(catalog: &Catalog, rows: &[PersonQuarter], team_filter: &str) -
                 g.practice_sessions[i] += c;
                 g.using[i] += u64::from(c > 0);
             }
+            for (i, a) in applicable_counts(catalog, r.sessions, &r.practice_sessions).into_iter().enumerate() {
+                g.eligible[i] += u64::from(a > 0);
+            }
         }
     }
-    let share = |g: &GroupAcc, i: usize| if g.people == 0 { 0.0 } else { g.using[i] as f64 / g.people as f64 };
+    // Out of the people the practice applies to (it is "n/a" for the
+    // sessions of agents without a counterpart).
+    let share =
+        |g: &GroupAcc, i: usize| if g.eligible[i] == 0 { 0.0 } else { g.using[i] as f64 / g.eligible[i] as f64 };
     let mut out = Vec::new();
     for ((org, team, quarter), g) in &groups {
         let prev = previous_quarter(quarter).and_then(|p| groups.get(&(*org, team.clone(), p)));
         let practices = catalog
-            .practices
+            .shown()
             .iter()
             .enumerate()
             .map(|(i, p)| PracticeRollup {

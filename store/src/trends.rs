@@ -5,7 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use accrete_common::catalog::Catalog;
+use accrete_common::catalog::{Catalog, Practice};
+use accrete_common::config::Agent;
 use accrete_common::proto::{PracticeAdoption, TrendPoint, Trends};
 use accrete_common::time::{day_start, format_rfc3339_ms, month_start};
 
@@ -70,10 +71,24 @@ impl Bucket {
 }
 
 /// `facts` oldest first. `team`: a team's trend (adoption counted per person).
+/// The agent that wrote a session: its marker practice, else Claude Code.
+fn agent_of(f: &SessionFact) -> &'static str {
+    for agent in Agent::ALL {
+        if let Some(m) = Catalog::agent_marker(agent)
+            && f.practices.contains(&m)
+        {
+            return agent.as_str();
+        }
+    }
+    Agent::ClaudeCode.as_str()
+}
+
 pub fn trends(catalog: &Catalog, facts: &[SessionFact], bucket: Bucket, rule: Adoption, team: bool) -> Trends {
     #[derive(Default)]
     struct Acc<'a> {
         sessions: u64,
+        /// Sessions per agent: a practice's share is of the sessions it applies to.
+        agents: BTreeMap<&'static str, u64>,
         people: BTreeSet<&'a str>,
         with: BTreeMap<&'a str, (u64, BTreeSet<&'a str>)>,
     }
@@ -82,6 +97,7 @@ pub fn trends(catalog: &Catalog, facts: &[SessionFact], bucket: Bucket, rule: Ad
     for f in facts {
         let a = points.entry(bucket.start(f.started_ms)).or_default();
         a.sessions += 1;
+        *a.agents.entry(agent_of(f)).or_default() += 1;
         a.people.insert(&f.person);
         for p in &f.practices {
             let w = a.with.entry(p).or_default();
@@ -97,30 +113,34 @@ pub fn trends(catalog: &Catalog, facts: &[SessionFact], bucket: Bucket, rule: Ad
             sessions: a.sessions,
             people: a.people.len() as u64,
             share: catalog
-                .practices
+                .shown()
                 .iter()
                 .map(|p| {
                     let n = a.with.get(p.id.as_str()).map_or(0, |w| w.0);
-                    (p.id.clone(), (n as f64 / a.sessions as f64 * 1000.0).round() / 1000.0)
+                    let of: u64 = p.agents.iter().filter_map(|x| a.agents.get(x.as_str())).sum();
+                    let share = if of == 0 { 0.0 } else { n as f64 / of as f64 };
+                    (p.id.clone(), (share * 1000.0).round() / 1000.0)
                 })
                 .collect(),
             people_using: catalog
-                .practices
+                .shown()
                 .iter()
                 .map(|p| (p.id.clone(), a.with.get(p.id.as_str()).map_or(0, |w| w.1.len() as u64)))
                 .collect(),
         })
         .collect();
-    // Each person's last M sessions, practice by practice.
-    let last = |sessions: &[&SessionFact], practice: &str| -> (u32, u32) {
-        let tail = &sessions[sessions.len().saturating_sub(rule.m as usize)..];
-        (tail.iter().filter(|f| f.practices.iter().any(|p| p == practice)).count() as u32, tail.len() as u32)
+    // Each person's last M sessions the practice applies to, practice by practice.
+    let last = |sessions: &[&SessionFact], practice: &Practice| -> (u32, u32) {
+        let of: Vec<&&SessionFact> =
+            sessions.iter().filter(|f| practice.agents.iter().any(|a| a == agent_of(f))).collect();
+        let tail = &of[of.len().saturating_sub(rule.m as usize)..];
+        (tail.iter().filter(|f| f.practices.contains(&practice.id)).count() as u32, tail.len() as u32)
     };
     let adoption = catalog
-        .practices
+        .shown()
         .iter()
         .map(|p| {
-            let adopted: Vec<bool> = per_person.values().map(|s| last(s, &p.id).0 >= rule.n).collect();
+            let adopted: Vec<bool> = per_person.values().map(|s| last(s, p).0 >= rule.n).collect();
             let mut a = PracticeAdoption {
                 practice: p.id.clone(),
                 people_adopted: adopted.iter().filter(|&&x| x).count() as u64,
@@ -128,7 +148,7 @@ pub fn trends(catalog: &Catalog, facts: &[SessionFact], bucket: Bucket, rule: Ad
                 ..Default::default()
             };
             if !team && let Some(s) = per_person.values().next() {
-                (a.seen, a.of) = last(s, &p.id);
+                (a.seen, a.of) = last(s, p);
                 a.adopted = a.seen >= rule.n;
             }
             a

@@ -27,7 +27,9 @@ pub const COMMIT_SIGNAL: &str = "git_commit";
 /// The opening of the agent's answer that is read for the goal vocabulary
 /// (it says what the answer is about).
 const VOCAB_BYTES: usize = 400;
-const EDIT_TOOLS: &[&str] = &["Edit", "Write", "MultiEdit", "NotebookEdit"];
+/// Tools that change files: Claude Code's, Codex CLI's `apply_patch`,
+/// Gemini CLI's `write_file` and `replace`.
+const EDIT_TOOLS: &[&str] = &["Edit", "Write", "MultiEdit", "NotebookEdit", "apply_patch", "write_file", "replace"];
 
 /// What the judge reads of one event (gathered while the line is parsed).
 #[derive(Debug, Default)]

@@ -539,8 +539,9 @@ mod tests {
         let p = presence(&Catalog::builtin());
         assert!(p.starts_with("toUInt8(countIf(key = 'plan_mode' AND agent_id = '') > 0 AND"));
         assert!(p.contains("minIf(ordinal, key = 'plan_mode.before' AND agent_id = '')"));
-        assert_eq!(p.matches("toUInt8(").count(), 13);
-        assert!(p.ends_with(" AS p12"));
+        // 13 practices, then the markers of Codex and Gemini sessions.
+        assert_eq!(p.matches("toUInt8(").count(), 15);
+        assert!(p.ends_with("toUInt8(countIf(key = 'agent_gemini') > 0) AS p14"));
         assert!(p.contains(
             "toUInt8(countIf(key = 'focused_session') > 0 AND countIf(key = 'focused_session.unless') = 0) AS p11"
         ));
