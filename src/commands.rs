@@ -150,7 +150,7 @@ pub async fn matrix(
             bail!("{} holds no accrete.db: is it the --data-dir of `accrete up`?", dir.display());
         }
         let store = SqliteStore::open(&dir, load_catalog(&cfg)?)?;
-        store.adoption_matrix(&req, &Access::All).await?
+        store.agent_matrix(&req, &Access::All).await?
     } else {
         let base = url.unwrap_or_else(|| format!("http://{}", cfg.listen));
         output::fetch_matrix(&base, &req).await?

@@ -217,7 +217,7 @@ fn session(person: &Person, catalog: &Catalog, start_ms: i64, rng: &mut Rng, out
     // cancelled (`unless`) and not shown gets its cancelling judgement too.
     let judgement = |m: &Option<accrete_common::catalog::Matcher>| m.as_ref().and_then(|m| m.judgement.clone());
     let mut judged: Vec<(usize, String)> = Vec::new();
-    for p in &catalog.practices {
+    for p in catalog.shown() {
         let Some(id) = p.matchers.iter().find_map(|m| m.judgement.clone()) else { continue };
         let turn = rng.below(turns as u64) as usize;
         match judgement(&p.unless) {
@@ -317,7 +317,7 @@ pub async fn generate(
     if opts.people == 0 || opts.days == 0 || opts.teams == 0 {
         bail!("--people, --days and --teams must be at least 1");
     }
-    if catalog.practices.is_empty() {
+    if catalog.shown().is_empty() {
         bail!("the catalog has no practices");
     }
     let (tx, mut rx) = tokio::sync::mpsc::channel::<(Classified, u64)>(2);
@@ -472,7 +472,7 @@ mod tests {
             keys.extend(marks.into_iter().map(|m| m.key));
         }
         assert!(users > 25, "{users} of 50 people show a practice");
-        for p in &catalog.practices {
+        for p in catalog.shown() {
             assert!(keys.contains(&p.id), "no session shows {}", p.id);
         }
         assert!(keys.contains("plan_mode.before"));

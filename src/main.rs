@@ -28,7 +28,7 @@ struct Cli {
 
 #[derive(Args, Clone, Default)]
 pub struct SourceArgs {
-    /// `[AGENT:]PERSON[:TEAM]=DIR` (repeatable): `ana=~/.claude`, `codex:ana=~/.codex`, `gemini:ana:web=~/.gemini`; without AGENT it is told from the folder. Default: you, with `~/.claude` (`$CLAUDE_CONFIG_DIR`), `~/.codex` (`$CODEX_HOME`) and `~/.gemini`.
+    /// `[AGENT:]PERSON[:TEAM]=DIR` (repeatable): `ana=~/.claude`, `codex:ana=~/.codex`, `gemini:ana:web=~/.gemini`; without AGENT it is told from the folder. Default: you, with `~/.claude` (`$CLAUDE_CONFIG_DIR`), and `~/.codex` (`$CODEX_HOME`) and `~/.gemini` when they exist.
     #[arg(long = "source", value_name = "[AGENT:]PERSON=DIR", value_parser = SourceConfig::parse_arg)]
     sources: Vec<SourceConfig>,
     /// Also send prompt text, tool inputs and working directories (off by default).
@@ -73,6 +73,9 @@ enum Command {
         person: String,
         #[arg(long, default_value = "")]
         team: String,
+        /// Only one agent's sessions: claude_code, codex or gemini.
+        #[arg(long, default_value = "")]
+        agent: String,
         #[arg(long)]
         json: bool,
     },
@@ -204,14 +207,13 @@ fn load_config(path: &[PathBuf], sources: &SourceArgs) -> anyhow::Result<Config>
         cfg.privacy.share_content = true;
     }
     if cfg.sources.is_empty() {
-        // All three agents' folders: one that does not exist yet is watched
-        // for by the periodic rescan and costs nothing.
+        // Claude Code's folder always (it is what Accrete is set up for),
+        // Codex's and Gemini's when they exist: a folder made later is
+        // picked up at the next start.
         use accrete_common::config::{Agent, default_claude_dir, default_codex_dir, default_gemini_dir};
-        for (agent, path) in [
-            (Agent::ClaudeCode, default_claude_dir()),
-            (Agent::Codex, default_codex_dir()),
-            (Agent::Gemini, default_gemini_dir()),
-        ] {
+        let others = [(Agent::Codex, default_codex_dir()), (Agent::Gemini, default_gemini_dir())];
+        let found = others.into_iter().filter(|(_, p)| p.is_dir());
+        for (agent, path) in std::iter::once((Agent::ClaudeCode, default_claude_dir())).chain(found) {
             cfg.sources.push(SourceConfig {
                 person: accrete_common::config::current_person(),
                 path,
@@ -249,9 +251,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             commands::up(cfg).await
         }
         Command::Analyze { sources, json } => commands::analyze(load_config(config, &sources)?, json).await,
-        Command::Matrix { url, data_dir, from, to, person, team, json } => {
+        Command::Matrix { url, data_dir, from, to, person, team, agent, json } => {
             let cfg = load_config(config, &SourceArgs::default())?;
-            let req = accrete_common::proto::MatrixRequest { from, to, person, team };
+            let req = accrete_common::proto::MatrixRequest { from, to, person, team, agent };
             commands::matrix(cfg, url, data_dir, req, json).await
         }
         Command::Report { month, data_dir, store, out } => {

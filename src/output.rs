@@ -78,7 +78,7 @@ fn prune(v: &mut serde_json::Value) -> bool {
 /// `GET {base}/v1/adoption-matrix` from a running service.
 pub async fn fetch_matrix(base: &str, req: &MatrixRequest) -> anyhow::Result<AdoptionMatrix> {
     let mut query = Vec::new();
-    for (k, v) in [("from", &req.from), ("to", &req.to), ("person", &req.person)] {
+    for (k, v) in [("from", &req.from), ("to", &req.to), ("person", &req.person), ("agent", &req.agent)] {
         if !v.is_empty() {
             query.push(format!("{k}={}", encode(v)));
         }

@@ -515,3 +515,38 @@ fn gemini_chats_followed_live_as_they_are_rewritten_and_appended_survive_a_resta
         assert_eq!(g[key], w[key], "{key}: live with a restart = one pass");
     }
 }
+
+#[test]
+fn the_api_filters_the_matrix_by_agent() {
+    let t = tempfile::tempdir().unwrap();
+    let (codex, gemini) = (oracle("codex"), oracle("gemini"));
+    let n_codex = codex["file"].as_table().unwrap().values().filter(|o| o.get("parent_session_id").is_none()).count();
+    let n_gemini = gemini_chats(&gemini).iter().filter(|(_, o)| o.get("parent_session_id").is_none()).count();
+    let args = vec![
+        "--source".to_string(),
+        format!("codex:ana={}", fixtures("codex").display()),
+        "--source".into(),
+        format!("gemini:ana={}", fixtures("gemini").display()),
+    ];
+    let up = Up::start(&t.path().join("data"), &args, &[]);
+    up.wait_caught_up(WAIT);
+    let all = up.json("/v1/adoption-matrix");
+    assert_eq!(row(&all, "ana")["sessions"], (n_codex + n_gemini) as u64);
+    for (agent, n) in [("codex", n_codex), ("gemini", n_gemini)] {
+        let m = up.json(&format!("/v1/adoption-matrix?agent={agent}"));
+        let r = row(&m, "ana");
+        assert_eq!(r["sessions"], n as u64, "{agent}");
+        assert_eq!(r["agents"], serde_json::json!({ agent: n }), "{agent}");
+    }
+    let none = up.json("/v1/adoption-matrix?agent=claude_code");
+    assert!(none["people"].as_array().unwrap().is_empty(), "no Claude Code sessions: {none}");
+    let (code, body) = get(&up.url("/v1/adoption-matrix?agent=cursor")).unwrap();
+    assert_eq!(code, 400, "{body}");
+    assert!(body.contains("claude_code, codex, gemini"), "{body}");
+    // The catalog says which agents each practice has a counterpart in.
+    let cat = up.json("/v1/practices");
+    let saved = cat["practices"].as_array().unwrap().iter().find(|p| p["id"] == "saved_commands").unwrap();
+    assert_eq!(saved["agents"], serde_json::json!(["claude_code", "gemini"]));
+    assert!(cat["practices"].as_array().unwrap().iter().all(|p| !p["id"].as_str().unwrap().starts_with("agent_")));
+    up.stop();
+}

@@ -167,9 +167,9 @@ impl Scoped<'_> {
             }
             Principal::Manager { teams } => {
                 require_own_team(teams, &req.team)?;
-                Ok(self.store.adoption_matrix(&req, &self.access()).await?)
+                Ok(self.store.agent_matrix(&req, &self.access()).await?)
             }
-            _ => Ok(self.store.adoption_matrix(&req, &self.access()).await?),
+            _ => Ok(self.store.agent_matrix(&req, &self.access()).await?),
         }
     }
 

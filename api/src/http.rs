@@ -187,13 +187,29 @@ struct PersonParam {
 #[serde(deny_unknown_fields)]
 struct NoParams {}
 
+/// The matrix's query: a range, a person or team, and an agent.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct MatrixParams {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    team: String,
+    #[serde(default)]
+    agent: String,
+}
+
 async fn matrix(
     State(s): State<ApiState>,
     Caller(who): Caller,
-    q: Result<Query<RangeParams>, QueryRejection>,
+    q: Result<Query<MatrixParams>, QueryRejection>,
 ) -> ApiResult<accrete_common::proto::AdoptionMatrix> {
     let Query(q) = q?;
-    let req = MatrixRequest { from: q.from, to: q.to, person: q.person, team: q.team };
+    let req = MatrixRequest { from: q.from, to: q.to, person: q.person, team: q.team, agent: q.agent };
     Ok(Json(s.scoped(&who).adoption_matrix(req).await?))
 }
 

@@ -288,7 +288,7 @@
     return { view: 'notfound', query };
   }
 
-  const hrefMatrix = (q) => '#/' + qs(q, ['from', 'to', 'person']);
+  const hrefMatrix = (q) => '#/' + qs(q, ['from', 'to', 'person', 'agent']);
   const hrefPerson = (person, q) => `#/people/${enc(person)}` + qs(q, ['from', 'to', 'practice']);
   const hrefSession = (id, person) => `#/sessions/${enc(id)}` + (person ? `?person=${enc(person)}` : '');
   // A session opened at the moment a practice shows.
@@ -380,13 +380,18 @@
   // ---------------------------------------------------------- matrix view
 
   async function viewMatrix(r, c, app) {
-    const f = { from: r.query.get('from') || '', to: r.query.get('to') || '', person: r.query.get('person') || '' };
+    const f = { from: r.query.get('from') || '', to: r.query.get('to') || '', person: r.query.get('person') || '', agent: r.query.get('agent') || '' };
     setCrumbs([{ label: 'Adoption matrix' }]);
 
     const knownPeople = viewMatrix.knownPeople || (viewMatrix.knownPeople = new Set());
     const fromIn = h('input', { type: 'date', id: 'filter-from', name: 'from', value: f.from });
     const toIn = h('input', { type: 'date', id: 'filter-to', name: 'to', value: f.to });
     const personSel = h('select', { id: 'filter-person', name: 'person' });
+    // One agent's sessions, or all (the default).
+    const agentSel = h('select', { id: 'filter-agent', name: 'agent' },
+      h('option', { value: '' }, 'All agents'),
+      ['claude_code', 'codex', 'gemini'].map((a) => h('option', { value: a }, agentName(a))));
+    agentSel.value = f.agent;
     const updated = h('span', { class: 'updated', id: 'updated' }, '');
     const kpis = h('section', { class: 'kpis', 'aria-label': 'Summary' });
     const body = h('div', { class: 'matrix-body' }, loadingBox('adoption matrix'));
@@ -409,7 +414,7 @@
     syncBounds();
 
     function applyFilters() {
-      f.from = fromIn.value; f.to = toIn.value; f.person = personSel.value;
+      f.from = fromIn.value; f.to = toIn.value; f.person = personSel.value; f.agent = agentSel.value;
       syncBounds();
       history.replaceState(null, '', hrefMatrix(f));
       load(false);
@@ -426,10 +431,11 @@
     fromIn.addEventListener('change', applyFilters);
     toIn.addEventListener('change', applyFilters);
     personSel.addEventListener('change', applyFilters);
+    agentSel.addEventListener('change', applyFilters);
 
     const field = (label, input) => h('label', { class: 'field' }, h('span', { class: 'field-label' }, label), input);
     const toolbar = h('section', { class: 'toolbar', 'aria-label': 'Filters' },
-      field('From', fromIn), field('To', toIn), field('Person', personSel),
+      field('From', fromIn), field('To', toIn), field('Person', personSel), field('Agent', agentSel),
       h('div', { class: 'presets', role: 'group', 'aria-label': 'Quick ranges' },
         h('button', { type: 'button', class: 'btn ghost', onclick: () => setRange(7) }, '7 days'),
         h('button', { type: 'button', class: 'btn ghost', onclick: () => setRange(30) }, '30 days'),
@@ -437,14 +443,14 @@
         h('button', { type: 'button', class: 'btn ghost', onclick: () => setRange(0) }, 'All time')),
       h('button', {
         type: 'button', class: 'btn', id: 'filter-reset',
-        onclick: () => { fromIn.value = ''; toIn.value = ''; personSel.value = ''; applyFilters(); },
+        onclick: () => { fromIn.value = ''; toIn.value = ''; personSel.value = ''; agentSel.value = ''; applyFilters(); },
       }, 'Reset'),
       h('span', { class: 'spacer' }), updated);
 
     app.append(
       h('div', { class: 'page-head' },
         h('div', null, h('h1', null, 'Practice adoption'),
-          h('p', { class: 'subtitle' }, 'Share of each person\u2019s Claude Code sessions that show a practice. Click a person for their sessions, a cell for the sessions showing that practice.'))),
+          h('p', { class: 'subtitle' }, 'Share of each person\u2019s sessions (Claude Code, Codex CLI, Gemini CLI) that show a practice, out of the sessions of agents it has a counterpart in ("n/a": none). Click a person for their sessions, a cell for the sessions showing that practice.'))),
       toolbar, kpis, body, cohorts.card);
 
     let seq = 0;
@@ -452,7 +458,7 @@
     async function load(isRefresh) {
       const mySeq = ++seq;
       if (!isRefresh) { c.unready(); lastKey = ''; body.classList.add('is-loading'); }
-      const path = 'v1/adoption-matrix' + qs(f, ['from', 'to', 'person']);
+      const path = 'v1/adoption-matrix' + qs(f, ['from', 'to', 'person', 'agent']);
       try {
         const [m, cat0] = await Promise.all([api(path, c.signal), getCatalog(c.signal)]);
         let cat = cat0;

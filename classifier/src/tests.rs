@@ -103,3 +103,25 @@ fn judgements_become_marks_at_the_line_that_shows_them() {
     assert_eq!((out[0].line, out[0].ordinal, out[0].timestamp_ms), (3, 100 * BLOCKS_PER_LINE, 7));
     assert_eq!(out[0].evidence, "clear spec");
 }
+
+#[test]
+fn other_agents_match_their_own_tools_and_carry_a_marker() {
+    let c = Classifier::new(&Catalog::builtin());
+    let of = |agent: &str, mut e: TranscriptEvent| {
+        e.agent = agent.into();
+        keys(&c, &e)
+    };
+    assert_eq!(of("codex", tool(1, "update_plan", &[])), ["task_tracking", "agent_codex"]);
+    assert_eq!(of("codex", tool(1, "exec_command", &["git_commit"])), ["committing_work", "agent_codex"]);
+    assert_eq!(of("codex", tool(1, "apply_patch", &[])), ["plan_mode.before", "agent_codex"]);
+    assert_eq!(of("gemini", tool(1, "write_todos", &[])), ["task_tracking", "agent_gemini"]);
+    assert_eq!(of("gemini", tool(1, "invoke_agent", &[])), ["subagent_delegation", "agent_gemini"]);
+    // Saved commands have no counterpart in Codex: a Codex session never shows them.
+    let mut cmd = ev(1);
+    cmd.commands.push("prompts:review".into());
+    assert_eq!(of("codex", cmd.clone()), ["agent_codex"]);
+    assert_eq!(of("gemini", cmd.clone()), ["saved_commands", "agent_gemini"]);
+    // Events of older collectors name no agent: Claude Code, no marker.
+    assert_eq!(of("", cmd.clone()), ["saved_commands"]);
+    assert_eq!(of("claude_code", cmd), ["saved_commands"]);
+}

@@ -43,6 +43,8 @@ pub fn validate_event(ev: &TranscriptEvent, now_ms: i64) -> Result<(), String> {
         ("model", &ev.model),
         ("message_id", &ev.message_id),
         ("claude_version", &ev.claude_version),
+        // Any name: a newer collector's agent is not refused.
+        ("agent", &ev.agent),
     ] {
         check_len(f, v, MAX_ID)?;
     }

@@ -109,6 +109,26 @@ pub trait QueryStore: Send + Sync {
     /// The coaching thresholds (`[coaching]`).
     fn rules(&self) -> &coaching::Rules;
 
+    /// The matrix of one agent's sessions (`req.agent`), from the session
+    /// lists: which agent wrote a session is its marker practice, and the
+    /// roll-ups are per person, not per agent. Without an agent: the matrix.
+    async fn agent_matrix(&self, req: &MatrixRequest, access: &Access) -> Result<AdoptionMatrix, StoreError> {
+        if req.agent.is_empty() {
+            return self.adoption_matrix(req, access).await;
+        }
+        let Some(agent) = accrete_common::config::Agent::from_name(&req.agent).filter(|a| a.as_str() == req.agent)
+        else {
+            return Err(StoreError::InvalidArgument(format!(
+                "agent `{}` is not one of claude_code, codex, gemini",
+                req.agent
+            )));
+        };
+        let (from, to) = time_bounds(&req.from, &req.to)?;
+        let filter = Filter::new(access, &req.person, &req.team);
+        let facts = self.session_facts(from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX), &filter).await?;
+        Ok(rollup::agent_matrix(self.catalog_ref(), agent, &facts))
+    }
+
     /// Quarterly proficiency per team and, for an unscoped query of no one
     /// team, for the whole organization. A scoped query gets its teams' rows,
     /// each team's people counted in it.
@@ -222,7 +242,13 @@ pub trait QueryStore: Send + Sync {
         }
         let (from, to) = window(&req.from, &req.to, SUGGESTION_WEEKS)?;
         let fmt = accrete_common::time::format_rfc3339_ms;
-        let m = MatrixRequest { from: fmt(from), to: fmt(to), person: req.person.clone(), team: req.team.clone() };
+        let m = MatrixRequest {
+            from: fmt(from),
+            to: fmt(to),
+            person: req.person.clone(),
+            team: req.team.clone(),
+            ..Default::default()
+        };
         let m = self.adoption_matrix(&m, access).await?;
         let rules = self.rules();
         let mut people = Vec::new();

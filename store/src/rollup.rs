@@ -193,6 +193,31 @@ pub fn adoption_matrix(catalog: &Catalog, mut people: Vec<PersonRow>) -> Adoptio
     AdoptionMatrix { people, practice_ids: catalog.practice_ids(), catalog_version: catalog.version.clone() }
 }
 
+/// The matrix of one agent's sessions among `facts`.
+pub fn agent_matrix(catalog: &Catalog, agent: Agent, facts: &[crate::trends::SessionFact]) -> AdoptionMatrix {
+    let markers: Vec<String> = Agent::ALL.iter().filter_map(|a| Catalog::agent_marker(*a)).collect();
+    let mine = Catalog::agent_marker(agent);
+    let mut rows: BTreeMap<&str, PersonRow> = BTreeMap::new();
+    for f in facts {
+        let of_agent = match &mine {
+            Some(m) => f.practices.contains(m),
+            None => !f.practices.iter().any(|p| markers.contains(p)),
+        };
+        if !of_agent {
+            continue;
+        }
+        let r = rows.entry(&f.person).or_insert_with(|| empty_row(catalog, &f.person, &f.team));
+        r.team = r.team.clone().max(f.team.clone());
+        r.sessions += 1;
+        for p in &f.practices {
+            if let Some(n) = r.practices.get_mut(p) {
+                *n += 1;
+            }
+        }
+    }
+    adoption_matrix(catalog, rows.into_values().collect())
+}
+
 /// The sessions of a row a practice applies to (every session when the row
 /// says nothing: rows of older servers, and of Claude Code only teams).
 pub fn applicable(r: &PersonRow, practice: &str) -> u64 {

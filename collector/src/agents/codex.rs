@@ -515,3 +515,105 @@ fn between<'t>(text: &'t str, open: &str, close: &str) -> Option<&'t str> {
     let len = text[start..].find(close)?;
     Some(&text[start..start + len])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use accrete_common::catalog::Catalog;
+
+    fn parse_all(lines: &[&str]) -> Vec<ParsedLine> {
+        let catalog = Catalog::builtin();
+        let n = Normalizer { catalog: &catalog, share_content: false };
+        let mut ctx = LineContext { person: "p".into(), session_id: "s".into(), ..Default::default() };
+        let mut st = CodexState::default();
+        lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| parse_line(&n, l.as_bytes(), &mut ctx, &mut st, i as u64 * 100, i as u64 + 1, None))
+            .collect()
+    }
+
+    fn item(payload: &str) -> String {
+        format!(r#"{{"timestamp":"2025-10-06T15:12:48.000Z","type":"response_item","payload":{payload}}}"#)
+    }
+
+    #[test]
+    fn tells_typed_prompts_from_injected_context() {
+        let lines = [
+            item(
+                r#"{"type":"message","role":"user","content":[{"type":"input_text","text":"<environment_context>\n  <cwd>/x</cwd>"}]}"#,
+            ),
+            item(
+                r##"{"type":"message","role":"user","content":[{"type":"input_text","text":"# AGENTS.md instructions for /x\n<INSTRUCTIONS>"}]}"##,
+            ),
+            item(r#"{"type":"message","role":"user","content":[{"type":"input_text","text":"fix the flaky test"}]}"#),
+            item(
+                r#"{"type":"message","role":"developer","content":[{"type":"input_text","text":"<permissions instructions>"}]}"#,
+            ),
+        ];
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let out = parse_all(&lines);
+        let meta: Vec<bool> = out.iter().map(|p| p.events[0].is_meta).collect();
+        assert_eq!(meta, [true, true, false, true]);
+        assert!(out.iter().all(|p| p.events[0].agent == "codex"));
+        assert!(out[0].events[0].project.starts_with('p'), "the older layout's cwd sets the project");
+    }
+
+    #[test]
+    fn shell_calls_are_command_lines_and_patches_name_their_files() {
+        let commit = item(
+            r#"{"type":"function_call","name":"shell","arguments":"{\"command\":[\"bash\",\"-lc\",\"git add -A && git commit -m x\"]}","call_id":"c1"}"#,
+        );
+        let patch = item(
+            r#"{"type":"function_call","name":"shell","arguments":"{\"command\":[\"apply_patch\",\"*** Begin Patch\\n*** Add File: AGENTS.md\\n+x\\n*** End Patch\"]}","call_id":"c2"}"#,
+        );
+        let failed = item(
+            r#"{"type":"function_call_output","call_id":"c1","output":"Exit code: 1\nWall time: 0 seconds\nOutput:\n"}"#,
+        );
+        let ok = item(
+            r#"{"type":"function_call_output","call_id":"c3","output":"Chunk ID: a\nWall time: 0.1 seconds\nProcess exited with code 0\n"}"#,
+        );
+        let out = parse_all(&[&commit, &patch, &failed, &ok]);
+        let call = &out[0].events[0].tool_calls[0];
+        assert_eq!((call.name.as_str(), call.signals.as_slice()), ("shell", &["git_commit".to_string()][..]));
+        let call = &out[1].events[0].tool_calls[0];
+        assert_eq!(
+            (call.name.as_str(), call.signals.as_slice()),
+            ("apply_patch", &["project_context_file".to_string()][..])
+        );
+        assert_eq!((out[2].events[0].tool_results, out[2].events[0].tool_errors), (1, 1));
+        assert_eq!((out[3].events[0].tool_results, out[3].events[0].tool_errors), (1, 0));
+    }
+
+    #[test]
+    fn a_compaction_after_the_answer_was_asked_for() {
+        let answer = item(r#"{"type":"message","role":"assistant","content":[{"type":"output_text","text":"done"}]}"#);
+        let reasoning = item(r#"{"type":"reasoning","summary":[]}"#);
+        let compacted = r#"{"timestamp":"2025-10-06T15:13:00.000Z","type":"compacted","payload":{"message":"s"}}"#;
+        let out = parse_all(&[&answer, compacted, &reasoning, compacted]);
+        assert_eq!(out[1].events[0].compact_trigger, "manual");
+        assert!(out[2].events.is_empty(), "reasoning gives no event");
+        assert_eq!(out[3].events[0].compact_trigger, "auto");
+    }
+
+    #[test]
+    fn plan_mode_sub_agents_unknown_kinds_and_torn_lines() {
+        let ctx = r#"{"timestamp":"2026-05-18T16:20:04.000Z","type":"turn_context","payload":{"model":"gpt-5.5","collaboration_mode":{"mode":"plan"}}}"#;
+        let answer = item(
+            r#"{"type":"message","role":"assistant","content":[{"type":"output_text","text":"<proposed_plan>x</proposed_plan>"}]}"#,
+        );
+        let future = r#"{"timestamp":"2026-05-18T16:20:04.000Z","type":"future_kind","payload":{}}"#;
+        let torn = format!(r#"{{"timestamp":"2026-05-18T16:2{answer}"#);
+        let out = parse_all(&[ctx, &answer, future, &torn]);
+        assert_eq!((out[1].events[0].permission_mode.as_str(), out[1].events[0].model.as_str()), ("plan", "gpt-5.5"));
+        assert_eq!(out[2].unknown_kind.as_deref(), Some("future_kind"));
+        assert!(out[3].recovered && out[3].events.len() == 1, "the object after the tear is read");
+
+        let meta = r#"{"timestamp":"2026-05-18T16:21:50.000Z","type":"session_meta","payload":{"id":"child","cwd":"/x","source":{"subagent":{"thread_spawn":{"parent_thread_id":"parent"}}}}}"#;
+        let prompt =
+            item(r#"{"type":"message","role":"user","content":[{"type":"input_text","text":"list the callers"}]}"#);
+        let out = parse_all(&[meta, &prompt]);
+        let ev = &out[1].events[0];
+        assert_eq!((ev.session_id.as_str(), ev.agent_id.as_str(), ev.is_sidechain), ("parent", "child", true));
+    }
+}

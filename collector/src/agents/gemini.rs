@@ -522,3 +522,87 @@ impl crate::tail::TrackedFile {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use accrete_common::catalog::Catalog;
+
+    fn events(lines: &[&str]) -> Vec<TranscriptEvent> {
+        let catalog = Catalog::builtin();
+        let n = Normalizer { catalog: &catalog, share_content: false };
+        let mut ctx = LineContext { person: "p".into(), session_id: "from-name".into(), ..Default::default() };
+        let mut st = GeminiState::default();
+        let mut out = Vec::new();
+        for (i, l) in lines.iter().enumerate() {
+            out.extend(parse_line(&n, l.as_bytes(), &mut ctx, &mut st, i as u64 * 100, i as u64 + 1, None).events);
+        }
+        out
+    }
+
+    const META: &str = r#"{"sessionId":"s1","projectHash":"ab","startTime":"2026-08-18T09:30:41.118Z","kind":"main"}"#;
+
+    #[test]
+    fn a_message_appended_again_gives_only_its_new_tool_calls() {
+        let first = r#"{"id":"g1","timestamp":"2026-08-18T09:31:14.870Z","type":"gemini","content":"","model":"m"}"#;
+        let again = r#"{"id":"g1","timestamp":"2026-08-18T09:31:14.870Z","type":"gemini","content":"","model":"m","toolCalls":[{"id":"t1","name":"write_todos","args":{},"status":"success"},{"id":"t2","name":"run_shell_command","args":{"command":"git commit -m x"},"status":"executing"}]}"#;
+        let done = r#"{"id":"g1","timestamp":"2026-08-18T09:31:14.870Z","type":"gemini","content":"","model":"m","toolCalls":[{"id":"t1","name":"write_todos","args":{},"status":"success"},{"id":"t2","name":"run_shell_command","args":{"command":"git commit -m x"},"status":"success"}]}"#;
+        let evs =
+            events(&[META, first, again, again, done, r#"{"$set":{"lastUpdated":"x"}}"#, r#"{"$rewindTo":"g1"}"#]);
+        let calls: Vec<Vec<&str>> =
+            evs.iter().map(|e| e.tool_calls.iter().map(|c| c.name.as_str()).collect()).collect();
+        assert_eq!(calls, [vec![], vec!["write_todos"], vec!["run_shell_command"]]);
+        assert!(evs.iter().all(|e| e.session_id == "s1" && e.message_id == "g1" && e.agent == "gemini"));
+        assert_eq!(evs[2].tool_calls[0].signals, ["git_commit"]);
+    }
+
+    #[test]
+    fn typed_prompts_commands_and_info_signals() {
+        let ctx = r#"{"$set":{"messages":[{"id":"e","timestamp":"2026-08-18T09:30:41.131Z","type":"user","content":[{"text":"<session_context>\nThis is the Gemini CLI."}]}]}}"#;
+        let typed = r#"{"id":"u1","timestamp":"2026-08-18T09:31:05.402Z","type":"user","content":[{"text":"Write a commit message"}],"displayContent":[{"text":"/commit-msg the fix"}]}"#;
+        let shell = r#"{"id":"u2","timestamp":"2026-08-18T09:31:06.402Z","type":"user","content":[{"text":"I ran the following shell command:\n```sh\ngit log\n```"}]}"#;
+        let results = r#"{"id":"u3","timestamp":"2026-08-18T09:31:07.402Z","type":"user","content":[{"functionResponse":{"id":"t1","name":"x","response":{}}}]}"#;
+        let compress = r#"{"id":"i1","timestamp":"2026-08-18T09:38:12.931Z","type":"info","content":""}"#;
+        let plan =
+            r#"{"id":"i2","timestamp":"2026-08-18T09:38:13.931Z","type":"info","content":"Switched to Plan Mode."}"#;
+        let odd = r#"{"id":"n1","timestamp":"2026-08-18T09:38:50.000Z","type":"notice","content":"x"}"#;
+        let evs = events(&[META, ctx, typed, shell, results, compress, plan, odd]);
+        let meta: Vec<bool> = evs.iter().map(|e| e.is_meta).collect();
+        assert_eq!(meta, [true, false, true, false, false, false], "the unknown `notice` gives no event");
+        assert_eq!(evs[1].commands, ["commit-msg"]);
+        assert_eq!(evs[3].tool_results, 1);
+        assert_eq!((evs[4].system_subtype.as_str(), evs[4].compact_trigger.as_str()), ("compact_boundary", "manual"));
+        assert_eq!(evs[5].permission_mode, "plan");
+    }
+
+    #[test]
+    fn a_subagent_run_is_a_sidechain_opened_by_the_parent() {
+        let catalog = Catalog::builtin();
+        let n = Normalizer { catalog: &catalog, share_content: false };
+        let mut ctx = LineContext {
+            person: "p".into(),
+            session_id: "parent".into(),
+            agent_id: "a1".into(),
+            ..Default::default()
+        };
+        let mut st = GeminiState::default();
+        let meta = r#"{"sessionId":"a1","projectHash":"ab","startTime":"x","kind":"subagent"}"#;
+        let prompt = r#"{"id":"u1","timestamp":"2026-08-18T09:31:15.420Z","type":"user","content":[{"text":"Your task is to do a deep investigation"}]}"#;
+        parse_line(&n, meta.as_bytes(), &mut ctx, &mut st, 0, 1, None);
+        let p = parse_line(&n, prompt.as_bytes(), &mut ctx, &mut st, 100, 2, None);
+        let ev = &p.events[0];
+        assert_eq!(
+            (ev.session_id.as_str(), ev.agent_id.as_str(), ev.is_sidechain, ev.is_meta),
+            ("parent", "a1", true, true)
+        );
+    }
+
+    #[test]
+    fn a_chat_document_and_its_settling() {
+        let doc = br#"{"sessionId":"s","projectHash":"h","messages":[{"id":"g","type":"gemini","toolCalls":[{"id":"t","name":"x","status":"executing"}]}]}"#;
+        let chat = parse_chat(doc).unwrap();
+        assert_eq!(chat.session_id, "s");
+        assert!(!is_settled(&chat.messages[0]), "a running tool call can still change");
+        assert!(parse_chat(&doc[..40]).is_err(), "half a write is not a chat");
+    }
+}
