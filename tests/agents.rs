@@ -144,30 +144,36 @@ fn codex_rollouts_match_the_oracle() {
     assert!(log.contains("unknown line kind; skipped") && log.contains("kind=future_kind"), "{log}");
 }
 
-#[test]
-fn codex_content_stays_on_the_machine_unless_shared() {
-    let source = format!("codex:ana={}", fixtures("codex").display());
+/// No prompt, path, command or file name in the events unless the person
+/// shares content; with `--share-content`, `shared` words are there.
+fn content_stays_on_the_machine(agent: &str, secrets: &[&str], shared: &[&str]) {
+    let source = format!("{agent}:ana={}", fixtures(agent).display());
     let (events, _) = dry_run(&source, &[]);
     let text = serde_json::to_string(&events).unwrap();
-    for secret in ["multi-currency", "cooldown", "/home/dev", "*** Begin Patch", "git commit -m", "AGENTS.md"] {
-        assert!(!text.contains(secret), "`{secret}` would leave the machine");
+    for secret in secrets.iter().chain(shared) {
+        assert!(!text.contains(secret), "{agent}: `{secret}` would leave the machine");
     }
-    let (shared, _) = dry_run(&source, &["--share-content"]);
-    let text = serde_json::to_string(&shared).unwrap();
-    assert!(text.contains("multi-currency") && text.contains("git commit -m"), "opted in, prompts and inputs go");
+    let (events, _) = dry_run(&source, &["--share-content"]);
+    let text = serde_json::to_string(&events).unwrap();
+    assert!(shared.iter().all(|w| text.contains(w)), "{agent}: opted in, prompts and inputs go");
+}
+
+#[test]
+fn codex_content_stays_on_the_machine_unless_shared() {
+    content_stays_on_the_machine(
+        "codex",
+        &["cooldown", "/home/dev", "*** Begin Patch", "AGENTS.md"],
+        &["multi-currency", "git commit -m"],
+    );
 }
 
 #[test]
 fn gemini_content_stays_on_the_machine_unless_shared() {
-    let source = format!("gemini:ana={}", fixtures("gemini").display());
-    let (events, _) = dry_run(&source, &[]);
-    let text = serde_json::to_string(&events).unwrap();
-    for secret in ["times out", "fetchReportRows", "/home/dev", "git commit", "GEMINI.md", "demo-app"] {
-        assert!(!text.contains(secret), "`{secret}` would leave the machine");
-    }
-    let (shared, _) = dry_run(&source, &["--share-content"]);
-    let text = serde_json::to_string(&shared).unwrap();
-    assert!(text.contains("times out") && text.contains("git commit"), "opted in, prompts and inputs go");
+    content_stays_on_the_machine(
+        "gemini",
+        &["fetchReportRows", "/home/dev", "GEMINI.md", "demo-app"],
+        &["times out", "git commit"],
+    );
 }
 
 /// The matrix of one person from `accrete analyze --json`.

@@ -109,6 +109,12 @@ fn added_up(matrices: Vec<accrete_common::proto::AdoptionMatrix>) -> accrete_com
                     for (practice, n) in row.practices {
                         *r.practices.entry(practice).or_default() += n;
                     }
+                    for (practice, n) in row.applicable {
+                        *r.applicable.entry(practice).or_default() += n;
+                    }
+                    for (agent, n) in row.agents {
+                        *r.agents.entry(agent).or_default() += n;
+                    }
                     r.team = r.team.clone().max(row.team);
                 }
             }

@@ -220,17 +220,13 @@ pub fn parse_line(
     out.extra_objects = values.len().saturating_sub(1);
     for (part, v) in values.iter().enumerate() {
         let mut cx = Cx { n, ctx, st, offset, line, len: bytes.len(), judge: judge.as_deref() };
-        match cx.item(v) {
-            Ok(Some((mut ev, facts))) => {
+        let item = cx.item(v).map(|o| {
+            o.map(|(mut ev, f)| {
                 ev.part = part as u32;
-                if let Some(j) = judge.as_deref_mut() {
-                    j.observe(&facts, &mut ev);
-                }
-                out.events.push(ev);
-            }
-            Ok(None) => {}
-            Err(kind) => out.unknown_kind = Some(kind),
-        }
+                (ev, f)
+            })
+        });
+        super::push_item(&mut out, item, judge.as_deref_mut());
     }
     out
 }

@@ -363,16 +363,8 @@ pub fn parse_line(
     };
     for (part, m) in messages.into_iter().enumerate() {
         let at = At { offset, line, part: part as u32, bytes: bytes.len() };
-        match message_event(n, ctx, st, at, m, judge.as_deref()) {
-            Ok(Some((mut ev, facts))) => {
-                if let Some(j) = judge.as_deref_mut() {
-                    j.observe(&facts, &mut ev);
-                }
-                out.events.push(ev);
-            }
-            Ok(None) => {}
-            Err(kind) => out.unknown_kind = Some(kind),
-        }
+        let item = message_event(n, ctx, st, at, m, judge.as_deref());
+        super::push_item(&mut out, item, judge.as_deref_mut());
     }
     out
 }
@@ -384,7 +376,11 @@ impl crate::tail::TrackedFile {
     /// message waits to settle, with `partial` 1, so the file is read again).
     pub(crate) fn read_chat(&mut self, batch: &mut BatchBuilder, rc: &mut ReadCtx) -> io::Result<()> {
         let size = match std::fs::metadata(&self.abs) {
-            Ok(m) => m.len(),
+            Ok(m) => {
+                // Known from now on: an unchanged file is not read again.
+                self.file_id = std::os::unix::fs::MetadataExt::ino(&m);
+                m.len()
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 if !self.deleted {
                     info!(path = %self.abs.display(), "chat file deleted; what it held stays counted");

@@ -156,6 +156,25 @@ pub(crate) fn is_command(name: &str) -> bool {
     !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || "-_:.".contains(c))
 }
 
+/// Adds one item's event to a parsed line, the judge reading it first; an
+/// unknown kind is noted.
+pub(crate) fn push_item(
+    out: &mut crate::parse::ParsedLine,
+    item: Result<Option<(accrete_common::TranscriptEvent, crate::judge::Facts)>, String>,
+    judge: Option<&mut crate::judge::Judge>,
+) {
+    match item {
+        Ok(Some((mut ev, facts))) => {
+            if let Some(j) = judge {
+                j.observe(&facts, &mut ev);
+            }
+            out.events.push(ev);
+        }
+        Ok(None) => {}
+        Err(kind) => out.unknown_kind = Some(kind),
+    }
+}
+
 /// The files an `apply_patch` input adds, updates, deletes or moves to.
 pub fn patch_files(patch: &str) -> Vec<&str> {
     const HEADS: [&str; 4] = ["*** Add File: ", "*** Update File: ", "*** Delete File: ", "*** Move to: "];
