@@ -236,3 +236,46 @@ fn the_coaching_flow_suggest_assign_and_see_it_in_chromium() {
     assert_eq!(stored["assignments"][0]["practice"], practice);
     eprintln!("coaching flow: {person} assigned {practice}; screenshots in {}", shots.display());
 }
+
+#[test]
+fn dashboard_shows_other_agents_with_na_and_filters_by_agent_in_chromium() {
+    if !have_chromium() {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/agents");
+    let claude = t.path().join("claude");
+    lines::session_file(&claude, "s1", &[lines::user("s1", "hi"), lines::commit("s1")]);
+    let sources = vec![
+        "--source".into(),
+        format!("cl={}", claude.display()),
+        "--source".into(),
+        format!("codex:cx={}", fixtures.join("codex").display()),
+        "--source".into(),
+        format!("gemini:gm={}", fixtures.join("gemini").display()),
+    ];
+    let up = Up::start(&t.path().join("data"), &sources, &[]);
+    up.wait_caught_up(Duration::from_secs(60));
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard-agents");
+    let dom = render(&up.url("/#/"), &shots.join("all"));
+    assert!(dom.contains("data-ready=\"matrix\""), "matrix view:\n{dom}");
+    // Codex has no counterpart for saved commands: its cell says n/a, not 0 %.
+    let link = "data-href=\"#/people/cx?practice=saved_commands\"";
+    let at = dom.find(link).unwrap_or_else(|| panic!("no saved_commands cell for cx"));
+    let cell = &dom[dom[..at].rfind("<td").unwrap()..at + dom[at..].find("</td>").unwrap()];
+    assert!(cell.contains("data-na=\"1\"") && cell.contains("n/a"), "{cell}");
+    let at = dom.find("data-href=\"#/people/gm?practice=saved_commands\"").unwrap();
+    let cell = &dom[dom[..at].rfind("<td").unwrap()..at];
+    assert!(!cell.contains("data-na=\"1\""), "Gemini has custom commands: {cell}");
+    assert!(dom.contains("data-agents=\"codex\"") && dom.contains("data-agents=\"gemini\""), "agents under the names");
+    assert!(dom.contains("id=\"filter-agent\""));
+
+    let dom = render(&up.url("/#/?agent=codex"), &shots.join("codex"));
+    assert!(dom.contains("data-ready=\"matrix\""), "matrix view:\n{dom}");
+    assert!(
+        dom.contains("data-person=\"cx\"")
+            && !dom.contains("data-person=\"gm\"")
+            && !dom.contains("data-person=\"cl\"")
+    );
+    up.stop();
+}
