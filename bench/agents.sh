@@ -64,7 +64,6 @@ run() {
   local name=$1 dir=$2
   shift 2
   local mb files times=() t
-  mb=$(du -sb --exclude=.done "$dir" | cut -f1)
   files=$(find "$dir" -type f ! -name .done | wc -l)
   find "$dir" -type f -exec cat {} + >/dev/null
   for _ in $(seq 1 "$runs"); do
@@ -72,11 +71,16 @@ run() {
     times+=("$(cat "$work/time")")
   done
   t=$(printf '%s\n' "${times[@]}" | sort -n | head -1)
-  awk -v n="$name" -v b="$mb" -v f="$files" -v t="${t%% *}" -v r="${t##* }" \
-    'BEGIN {printf "%-22s %7.0f MB %7d files  %6.2f s  %7.0f MB/s  peak RSS %4.0f MB\n", n, b/1e6, f, t, b/1e6/t, r/1024}'
+  # Lines (Gemini JSON: messages) as the run counted them: formats differ
+  # in bytes per line, so MB/s alone does not compare them.
+  lines=$(grep -oE '[0-9]+ lines of' "$work/analyze.log" | grep -oE '^[0-9]+' || echo 0)
+  # The bytes the run read (a folder's size would count its folders too).
+  mb=$(grep -oE 'analyzed [0-9.]+ MB' "$work/analyze.log" | grep -oE '[0-9.]+' | awk '{print $1 * 1e6}')
+  awk -v n="$name" -v b="$mb" -v f="$files" -v l="$lines" -v t="${t%% *}" -v r="${t##* }" \
+    'BEGIN {printf "%-20s %5.0f MB %6d files %7d lines  %5.2f s  %5.0f MB/s %7.0f lines/s  peak RSS %4.0f MB\n", n, b/1e6, f, l, t, b/1e6/t, l/t, r/1024}'
 }
 
-echo "format                     size     files   best of $runs  speed      memory"
+echo "format (best of $runs runs)"
 claude_sources=()
 for p in "$work/agents-claude-$size"/person*; do claude_sources+=(--source "$(basename "$p")=$p/.claude"); done
 run "claude code (jsonl)" "$work/agents-claude-$size" "${claude_sources[@]}"

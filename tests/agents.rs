@@ -549,6 +549,15 @@ fn the_api_filters_the_matrix_by_agent() {
     let (code, body) = get(&up.url("/v1/adoption-matrix?agent=cursor")).unwrap();
     assert_eq!(code, 400, "{body}");
     assert!(body.contains("claude_code, codex, gemini"), "{body}");
+    // A person's sessions name their agent; the markers are not practices.
+    let sessions = up.json("/v1/people/ana/sessions");
+    let sessions = sessions["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), n_codex + n_gemini);
+    assert_eq!(sessions.iter().filter(|s| s["agent"] == "codex").count(), n_codex);
+    assert_eq!(sessions.iter().filter(|s| s["agent"] == "gemini").count(), n_gemini);
+    let practices = sessions.iter().flat_map(|s| s["practices"].as_array().unwrap());
+    assert!(practices.clone().any(|p| p == "task_tracking"));
+    assert!(practices.into_iter().all(|p| !p.as_str().unwrap().starts_with("agent_")));
     // The catalog says which agents each practice has a counterpart in.
     let cat = up.json("/v1/practices");
     let saved = cat["practices"].as_array().unwrap().iter().find(|p| p["id"] == "saved_commands").unwrap();

@@ -702,9 +702,12 @@
       h('tbody', null, sessions.length ? null : h('tr', { class: 'empty-row' }, emptyMsg), sessions.map((s) => {
         const href = hrefSession(s.session_id, s.person || person);
         const ps = orderIds(cat, s.practices || []);
-        return h('tr', { dataset: { session: s.session_id, href, practices: ps.join(' ') }, class: 'clickable' },
+        const agent = s.agent && s.agent !== 'claude_code'
+          ? h('span', { class: 'sid agent', title: 'Written by this agent' }, { codex: 'Codex CLI', gemini: 'Gemini CLI' }[s.agent] || s.agent)
+          : null;
+        return h('tr', { dataset: { session: s.session_id, href, practices: ps.join(' '), agent: s.agent || '' }, class: 'clickable' },
           h('td', { class: 'nowrap' }, h('a', { href, title: `${fmtIso(s.started_ms)}\nsession ${s.session_id}` }, fmtDateTime(s.started_ms)),
-            h('span', { class: 'sid' }, shortId(s.session_id))),
+            h('span', { class: 'sid' }, shortId(s.session_id)), agent),
           h('td', { class: 'col-num nowrap' }, fmtDuration(s.ended_ms - s.started_ms)),
           h('td', null, h('code', { class: 'project' }, s.project || '—')),
           h('td', { class: 'col-num' }, fmtInt(s.events)),

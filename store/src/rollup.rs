@@ -56,6 +56,7 @@ pub fn evidence(catalog: &Catalog, marks: &[MarkRow], timeline: &[TimelineEvent]
     let own: Vec<&TimelineEvent> = timeline.iter().filter(|t| t.agent_id.is_empty()).collect();
     practices_present(catalog, marks)
         .into_iter()
+        .filter(|(practice, _)| !practice.starts_with(accrete_common::catalog::AGENT_MARKER_PREFIX))
         .map(|(practice, m)| {
             let group = catalog.practices.iter().find(|p| p.id == practice).map(|p| p.group.as_str()).unwrap_or("");
             let at = timeline.iter().find(|t| t.agent_id == m.agent_id && t.line == m.line);
@@ -191,6 +192,20 @@ pub fn adoption_matrix(catalog: &Catalog, mut people: Vec<PersonRow>) -> Adoptio
     }
     score_rows(&mut people);
     AdoptionMatrix { people, practice_ids: catalog.practice_ids(), catalog_version: catalog.version.clone() }
+}
+
+/// A session's summary as the API gives it: the agent markers among its
+/// practices become its `agent`.
+pub fn with_agent(mut s: SessionSummary) -> SessionSummary {
+    s.agent = Agent::ClaudeCode.as_str().into();
+    s.practices.retain(|p| match p.strip_prefix(accrete_common::catalog::AGENT_MARKER_PREFIX) {
+        Some(agent) => {
+            s.agent = agent.to_owned();
+            false
+        }
+        None => true,
+    });
+    s
 }
 
 /// The matrix of one agent's sessions among `facts`.

@@ -479,7 +479,9 @@ impl crate::tail::TrackedFile {
                 pending = true;
                 break;
             }
-            let at = At { offset: i as u64, line: i as u64 + 1, part: 0, bytes: m.to_string().len() };
+            // A message's share of the file, not its size written out again.
+            let share = bytes.len() / chat.messages.len().max(1);
+            let at = At { offset: i as u64, line: i as u64 + 1, part: 0, bytes: share };
             let st = self.gemini.get_or_insert_with(GeminiState::default);
             match message_event(rc.normalizer, &self.ctx, st, at, m, self.judge.as_ref()) {
                 Ok(Some((mut ev, facts))) => {

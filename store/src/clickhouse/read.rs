@@ -187,7 +187,7 @@ impl ClickHouseStore {
     }
 
     fn summary(&self, r: SessionRow) -> SessionSummary {
-        SessionSummary {
+        crate::rollup::with_agent(SessionSummary {
             practices: self.present_ids(&r.present),
             session_id: r.session_id,
             person: r.person,
@@ -196,7 +196,8 @@ impl ClickHouseStore {
             started_ms: r.started_ms,
             ended_ms: r.ended_ms,
             events: r.events,
-        }
+            agent: String::new(),
+        })
     }
 
     async fn sessions(

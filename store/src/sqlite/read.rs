@@ -35,7 +35,7 @@ fn fact_row(r: &rusqlite::Row) -> rusqlite::Result<SessionFact> {
 
 fn summary_row(r: &rusqlite::Row) -> rusqlite::Result<SessionSummary> {
     let practices: Option<String> = r.get(7)?;
-    Ok(SessionSummary {
+    Ok(crate::rollup::with_agent(SessionSummary {
         session_id: r.get(0)?,
         person: r.get(1)?,
         team: r.get(2)?,
@@ -44,7 +44,8 @@ fn summary_row(r: &rusqlite::Row) -> rusqlite::Result<SessionSummary> {
         ended_ms: r.get(5)?,
         events: r.get::<_, i64>(6)? as u64,
         practices: practices.map(|p| p.split(',').map(str::to_owned).collect()).unwrap_or_default(),
-    })
+        agent: String::new(),
+    }))
 }
 
 #[async_trait]
