@@ -518,4 +518,26 @@ mod tests {
         let prompt = TranscriptEvent { line_type: "user".into(), ..Default::default() };
         assert_eq!(summarize(&prompt), "prompt");
     }
+
+    #[test]
+    fn agents_split_out_of_a_row_and_shares_are_of_the_sessions_a_practice_applies_to() {
+        let c = Catalog::builtin();
+        let mut r = empty_row(&c, "ana", "");
+        r.sessions = 4;
+        r.practices.insert("agent_codex".into(), 3);
+        r.practices.insert("saved_commands".into(), 1);
+        r.practices.insert("task_tracking".into(), 2);
+        let m = adoption_matrix(&c, vec![r]);
+        let r = &m.people[0];
+        assert_eq!(r.agents, [("claude_code".to_string(), 1), ("codex".to_string(), 3)].into_iter().collect());
+        assert_eq!((r.applicable["saved_commands"], r.applicable["task_tracking"]), (1, 4));
+        assert!(!r.practices.contains_key("agent_codex") && !m.practice_ids.iter().any(|p| p.starts_with("agent_")));
+        // 1 of 1 Claude Code session, 2 of 4 sessions.
+        assert_eq!(r.score, 1.5);
+        let s = with_agent(SessionSummary {
+            practices: vec!["agent_gemini".into(), "task_tracking".into()],
+            ..Default::default()
+        });
+        assert_eq!((s.agent.as_str(), s.practices.as_slice()), ("gemini", &["task_tracking".to_string()][..]));
+    }
 }

@@ -140,7 +140,13 @@ pub fn trends(catalog: &Catalog, facts: &[SessionFact], bucket: Bucket, rule: Ad
         .shown()
         .iter()
         .map(|p| {
-            let adopted: Vec<bool> = per_person.values().map(|s| last(s, p).0 >= rule.n).collect();
+            // Of the people with sessions it applies to (n/a for the others).
+            let adopted: Vec<bool> = per_person
+                .values()
+                .map(|s| last(s, p))
+                .filter(|(_, of)| *of > 0)
+                .map(|(seen, _)| seen >= rule.n)
+                .collect();
             let mut a = PracticeAdoption {
                 practice: p.id.clone(),
                 people_adopted: adopted.iter().filter(|&&x| x).count() as u64,
@@ -231,5 +237,23 @@ mod tests {
         assert_eq!((pm.people_adopted, pm.people, pm.adopted), (1, 2, false));
         assert_eq!((t.points[0].people, t.points[0].people_using["plan_mode"]), (2, 1));
         assert!(trends(&c, &[], Bucket::Week, Adoption::default(), true).points.is_empty());
+    }
+
+    #[test]
+    fn a_practice_without_a_counterpart_counts_neither_sessions_nor_people() {
+        let c = Catalog::builtin();
+        let facts = vec![
+            fact("ana", "2026-01-05T09:00:00Z", &["saved_commands"]),
+            fact("ana", "2026-01-06T09:00:00Z", &["saved_commands"]),
+            // Codex sessions: saved commands have no counterpart there.
+            fact("cy", "2026-01-05T10:00:00Z", &["agent_codex", "task_tracking"]),
+            fact("cy", "2026-01-06T10:00:00Z", &["agent_codex"]),
+        ];
+        let t = trends(&c, &facts, Bucket::Month, Adoption { n: 2, m: 10 }, true);
+        let p = &t.points[0];
+        assert_eq!((p.sessions, p.share["saved_commands"], p.share["task_tracking"]), (4, 1.0, 0.25));
+        let sc = t.adoption.iter().find(|a| a.practice == "saved_commands").unwrap();
+        assert_eq!((sc.people_adopted, sc.people), (1, 1), "cy's sessions are n/a for it");
+        assert!(!p.share.contains_key("agent_codex"), "markers are not practices");
     }
 }
