@@ -3,6 +3,8 @@
 //! each folder's `oracle.toml` (written by hand from reading the files, not
 //! by this parser), then followed live by `accrete up`.
 
+#[path = "support/lines.rs"]
+mod lines;
 mod support;
 
 use std::collections::BTreeMap;
@@ -10,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use lines::append;
 use serde_json::Value;
 use support::*;
 
@@ -67,6 +70,27 @@ fn typed(ev: &Value) -> bool {
         && ev["tool_results"].as_u64().unwrap_or(0) == 0
 }
 
+/// The events of one fixture file. A sub-agent's file belongs to its
+/// parent's session (its own id is the agent id), as a Claude Code
+/// subagent's file does.
+fn file_events<'e>(events: &'e [Value], o: &toml::Table) -> Vec<&'e Value> {
+    let session = o["session_id"].as_str().unwrap();
+    let (sid, aid) = match o.get("parent_session_id").and_then(toml::Value::as_str) {
+        Some(parent) => (parent, session),
+        None => (session, ""),
+    };
+    events.iter().filter(|e| is(e, "session_id", sid) && e["agent_id"].as_str().unwrap_or("") == aid).collect()
+}
+
+/// Sessions of an oracle's files (a sub-agent's file is not one).
+fn sessions_in<'t>(files: impl IntoIterator<Item = &'t toml::Table>) -> usize {
+    files.into_iter().filter(|o| o.get("parent_session_id").is_none()).count()
+}
+
+fn codex_files(files: &toml::Table) -> Vec<&toml::Table> {
+    files["file"].as_table().unwrap().values().map(|v| v.as_table().unwrap()).collect()
+}
+
 #[test]
 fn codex_rollouts_match_the_oracle() {
     let (events, log) = dry_run(&format!("codex:ana={}", fixtures("codex").display()), &[]);
@@ -75,15 +99,7 @@ fn codex_rollouts_match_the_oracle() {
     let mut unknown = 0;
     for (path, o) in files["file"].as_table().unwrap() {
         let o = o.as_table().unwrap();
-        let session = o["session_id"].as_str().unwrap();
-        // A sub-agent's thread belongs to its parent's session, as a Claude
-        // Code subagent's file does.
-        let (sid, aid) = match o.get("parent_session_id").and_then(toml::Value::as_str) {
-            Some(parent) => (parent, session),
-            None => (session, ""),
-        };
-        let evs: Vec<&Value> =
-            events.iter().filter(|e| is(e, "session_id", sid) && e["agent_id"].as_str().unwrap_or("") == aid).collect();
+        let evs = file_events(&events, o);
         assert!(!evs.is_empty(), "{path}: no events");
         let sidechain = o.get("is_subagent").and_then(toml::Value::as_bool) == Some(true);
         assert!(evs.iter().all(|e| (e["is_sidechain"] == true) == sidechain), "{path}: sidechain");
@@ -218,7 +234,7 @@ fn codex_sessions_in_the_matrix_with_na_where_there_is_no_counterpart() {
     let files = oracle("codex");
     let m = analyze(&[format!("codex:ana={}", fixtures("codex").display())]);
     let r = row(&m, "ana");
-    let sessions = files["file"].as_table().unwrap().values().filter(|o| o.get("parent_session_id").is_none()).count();
+    let sessions = sessions_in(codex_files(&files));
     assert_eq!(r["sessions"], sessions as u64);
     assert_eq!(r["agents"], serde_json::json!({ "codex": sessions }));
     for (practice, n) in codex_practices(&files) {
@@ -257,11 +273,10 @@ fn codex_rollouts_followed_live_survive_torn_and_huge_lines_and_a_restart() {
     }
     let up = Up::start(&data, &args, &env);
     up.wait_caught_up(WAIT);
-    let (first, _) = rests.split_at(1);
     for (dst, rest) in &rests {
         let (a, b) = rest.split_at(rest.len().min(25));
         append(dst, a.as_bytes());
-        if std::ptr::eq(dst, &first[0].0) {
+        if dst == &rests[0].0 {
             // A line longer than max_line_bytes cannot be at a torn spot:
             // it goes after the torn line is whole.
             append(dst, b.as_bytes());
@@ -288,25 +303,6 @@ fn codex_rollouts_followed_live_survive_torn_and_huge_lines_and_a_restart() {
     }
 }
 
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out.sort();
-    out
-}
-
-fn append(path: &Path, bytes: &[u8]) {
-    use std::io::Write;
-    std::fs::OpenOptions::new().append(true).open(path).unwrap().write_all(bytes).unwrap();
-}
-
 /// The Gemini fixtures that are chats (the oracle also describes logs.json
 /// and a checkpoint, which repeat the chats and are not read).
 fn gemini_chats(files: &toml::Table) -> Vec<(&String, &toml::Table)> {
@@ -325,13 +321,7 @@ fn gemini_chats_match_the_oracle() {
     let mut unknown = 0;
     let mut seen = 0;
     for (path, o) in gemini_chats(&files) {
-        let session = o["session_id"].as_str().unwrap();
-        let (sid, aid) = match o.get("parent_session_id").and_then(toml::Value::as_str) {
-            Some(parent) => (parent, session),
-            None => (session, ""),
-        };
-        let evs: Vec<&Value> =
-            events.iter().filter(|e| is(e, "session_id", sid) && e["agent_id"].as_str().unwrap_or("") == aid).collect();
+        let evs = file_events(&events, o);
         assert!(!evs.is_empty(), "{path}: no events");
         seen += evs.len();
         let assistant: std::collections::BTreeSet<&str> = evs
@@ -422,8 +412,8 @@ fn every_agent_of_one_person_in_one_matrix() {
     // The Gemini fixtures' folder is not called `.gemini`: told by its `tmp/`.
     let r = row(&m, "ana");
     let (want_codex, want_gemini) = (codex_practices(&codex), gemini_practices(&gemini));
-    let n_codex = codex["file"].as_table().unwrap().values().filter(|o| o.get("parent_session_id").is_none()).count();
-    let n_gemini = gemini_chats(&gemini).iter().filter(|(_, o)| o.get("parent_session_id").is_none()).count();
+    let n_codex = sessions_in(codex_files(&codex));
+    let n_gemini = sessions_in(gemini_chats(&gemini).into_iter().map(|(_, o)| o));
     assert_eq!(r["agents"], serde_json::json!({ "claude_code": 1, "codex": n_codex, "gemini": n_gemini }));
     assert_eq!(r["sessions"], (1 + n_codex + n_gemini) as u64);
     for (practice, n) in &want_gemini {
@@ -526,8 +516,8 @@ fn gemini_chats_followed_live_as_they_are_rewritten_and_appended_survive_a_resta
 fn the_api_filters_the_matrix_by_agent() {
     let t = tempfile::tempdir().unwrap();
     let (codex, gemini) = (oracle("codex"), oracle("gemini"));
-    let n_codex = codex["file"].as_table().unwrap().values().filter(|o| o.get("parent_session_id").is_none()).count();
-    let n_gemini = gemini_chats(&gemini).iter().filter(|(_, o)| o.get("parent_session_id").is_none()).count();
+    let n_codex = sessions_in(codex_files(&codex));
+    let n_gemini = sessions_in(gemini_chats(&gemini).into_iter().map(|(_, o)| o));
     let args = vec![
         "--source".to_string(),
         format!("codex:ana={}", fixtures("codex").display()),

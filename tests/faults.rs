@@ -231,20 +231,6 @@ fn faults_lose_nothing_and_count_nothing_twice() {
     }
 }
 
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out.sort();
-    out
-}
-
 fn spool_backlog(data_dir: &Path) -> (usize, u64) {
     let mut n = (0, 0);
     for e in std::fs::read_dir(data_dir.join("spool")).unwrap().flatten() {

@@ -12,16 +12,20 @@ pub enum FileRole {
     Agent { project: String, session_id: Option<String>, agent_id: String },
 }
 
-/// Classifies a path relative to the Claude folder; `None` for anything that
-/// is not a transcript.
-pub fn classify(rel: &Path) -> Option<FileRole> {
-    let parts: Vec<&str> = rel
-        .components()
+/// A relative path's names; `None` if one is not UTF-8 or not a plain name.
+pub fn names(rel: &Path) -> Option<Vec<&str>> {
+    rel.components()
         .map(|c| match c {
             Component::Normal(s) => s.to_str(),
             _ => None,
         })
-        .collect::<Option<_>>()?;
+        .collect()
+}
+
+/// Classifies a path relative to the Claude folder; `None` for anything that
+/// is not a transcript.
+pub fn classify(rel: &Path) -> Option<FileRole> {
+    let parts = names(rel)?;
     let stem = parts.last()?.strip_suffix(".jsonl")?;
     if stem.is_empty() {
         return None;

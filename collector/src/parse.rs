@@ -247,6 +247,24 @@ pub struct LineContext {
     pub project: String,
 }
 
+impl LineContext {
+    /// An event of this file at `offset` / `line`, the rest to be filled in.
+    pub fn event(&self, offset: u64, line: u64, line_type: &str, len: usize) -> TranscriptEvent {
+        TranscriptEvent {
+            person: self.person.clone(),
+            team: self.team.clone(),
+            session_id: self.session_id.clone(),
+            project: self.project.clone(),
+            agent_id: self.agent_id.clone(),
+            offset,
+            line,
+            line_type: line_type.to_owned(),
+            line_bytes: len.min(u32::MAX as usize) as u32,
+            ..Default::default()
+        }
+    }
+}
+
 /// How lines are normalized: the catalog's signals and the privacy choice.
 pub struct Normalizer<'c> {
     pub catalog: &'c Catalog,
@@ -439,15 +457,7 @@ impl Normalizer<'_> {
     fn normalize(&self, l: &Line, ctx: &LineContext, offset: u64, line: u64, len: usize) -> TranscriptEvent {
         let ty = l.ty.as_str();
         let mut ev = TranscriptEvent {
-            person: ctx.person.clone(),
-            team: ctx.team.clone(),
-            session_id: ctx.session_id.clone(),
-            project: ctx.project.clone(),
-            agent_id: ctx.agent_id.clone(),
-            offset,
-            line,
             timestamp_ms: parse_rfc3339_ms(l.timestamp.as_str()).unwrap_or(0),
-            line_type: ty.to_owned(),
             is_sidechain: l.is_sidechain.0,
             is_meta: l.is_meta.0,
             is_compact_summary: l.is_compact_summary.0,
@@ -457,8 +467,7 @@ impl Normalizer<'_> {
             model: l.message.model.as_str().to_owned(),
             message_id: l.message.id.as_str().to_owned(),
             claude_version: l.version.as_str().to_owned(),
-            line_bytes: len.min(u32::MAX as usize) as u32,
-            ..Default::default()
+            ..ctx.event(offset, line, ty, len)
         };
         if let Some(u) = &l.message.usage {
             ev.usage = Some(TokenUsage {

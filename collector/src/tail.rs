@@ -146,18 +146,7 @@ impl TrackedFile {
         if self.format == Format::GeminiJson {
             return self.read_chat(batch, rc);
         }
-        let meta = match std::fs::metadata(&self.abs) {
-            Ok(m) => m,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                if !self.deleted {
-                    info!(path = %self.abs.display(), "transcript deleted; what it held stays counted");
-                }
-                self.deleted = true;
-                return Ok(());
-            }
-            Err(e) => return Err(e),
-        };
-        self.deleted = false;
+        let Some(meta) = self.stat()? else { return Ok(()) };
         let (size, id) = (meta.len(), meta.ino());
         let replaced = self.file_id != 0 && id != self.file_id;
         if replaced || size < self.offset {
@@ -189,9 +178,10 @@ impl TrackedFile {
         };
         if fresh_judge || fresh_state {
             let mut judge = rc.judge.filter(|_| fresh_judge).map(|r| Judge::new(Arc::clone(r)));
-            if fresh_state {
-                self.codex = Some(CodexState::default());
-                self.gemini = Some(GeminiState::default());
+            match self.format {
+                Format::Codex if fresh_state => self.codex = Some(CodexState::default()),
+                Format::GeminiJsonl if fresh_state => self.gemini = Some(GeminiState::default()),
+                _ => {}
             }
             if self.offset > 0 {
                 self.replay(judge.as_mut(), rc)?;
@@ -258,6 +248,25 @@ impl TrackedFile {
             rc.buf = buf;
         }
         Ok(())
+    }
+
+    /// The file's metadata; `None` once it is gone (noted once: what it
+    /// held stays counted).
+    pub(crate) fn stat(&mut self) -> io::Result<Option<std::fs::Metadata>> {
+        match std::fs::metadata(&self.abs) {
+            Ok(m) => {
+                self.deleted = false;
+                Ok(Some(m))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                if !self.deleted {
+                    info!(path = %self.abs.display(), "transcript deleted; what it held stays counted");
+                }
+                self.deleted = true;
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// An unterminated last line that has stopped growing and parses is read

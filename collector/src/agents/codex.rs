@@ -272,22 +272,13 @@ struct Cx<'a, 'n> {
 impl Cx<'_, '_> {
     fn event(&self, line_type: &str, ts: i64) -> TranscriptEvent {
         TranscriptEvent {
-            person: self.ctx.person.clone(),
-            team: self.ctx.team.clone(),
-            session_id: self.ctx.session_id.clone(),
-            project: self.ctx.project.clone(),
-            agent_id: self.ctx.agent_id.clone(),
-            offset: self.offset,
-            line: self.line,
             timestamp_ms: ts,
-            line_type: line_type.to_owned(),
             model: if line_type == "assistant" { self.st.model.clone() } else { String::new() },
             claude_version: self.st.cli_version.clone(),
-            line_bytes: self.len.min(u32::MAX as usize) as u32,
             agent: Agent::Codex.as_str().to_owned(),
             is_sidechain: self.st.subagent,
             permission_mode: if self.st.plan { "plan".into() } else { String::new() },
-            ..Default::default()
+            ..self.ctx.event(self.offset, self.line, line_type, self.len)
         }
     }
 

@@ -174,28 +174,19 @@ pub fn message_event(
     }
     done.extend(new_calls.iter().map(|c| s(c, "id").to_owned()));
     let text = if first { text_of(msg.get("content")) } else { String::new() };
+    let line_type = match ty {
+        "user" => "user",
+        "gemini" => "assistant",
+        _ => "system",
+    };
     let mut ev = TranscriptEvent {
-        person: ctx.person.clone(),
-        team: ctx.team.clone(),
-        session_id: ctx.session_id.clone(),
-        project: ctx.project.clone(),
-        agent_id: ctx.agent_id.clone(),
-        offset: at.offset,
-        line: at.line,
         part: at.part,
         timestamp_ms: parse_rfc3339_ms(s(msg, "timestamp")).unwrap_or(0),
-        line_type: match ty {
-            "user" => "user",
-            "gemini" => "assistant",
-            _ => "system",
-        }
-        .to_owned(),
-        line_bytes: at.bytes.min(u32::MAX as usize) as u32,
         agent: Agent::Gemini.as_str().to_owned(),
         is_sidechain: !ctx.agent_id.is_empty(),
         // A random id; a message appended again (its tool calls done) keeps it.
         message_id: s(msg, "id").to_owned(),
-        ..Default::default()
+        ..ctx.event(at.offset, at.line, line_type, at.bytes)
     };
     let mut facts = Facts::default();
     match ty {
@@ -375,22 +366,10 @@ impl crate::tail::TrackedFile {
     /// messages handed on; `offset` is the size the file had then (0 while a
     /// message waits to settle, with `partial` 1, so the file is read again).
     pub(crate) fn read_chat(&mut self, batch: &mut BatchBuilder, rc: &mut ReadCtx) -> io::Result<()> {
-        let size = match std::fs::metadata(&self.abs) {
-            Ok(m) => {
-                // Known from now on: an unchanged file is not read again.
-                self.file_id = std::os::unix::fs::MetadataExt::ino(&m);
-                m.len()
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                if !self.deleted {
-                    info!(path = %self.abs.display(), "chat file deleted; what it held stays counted");
-                }
-                self.deleted = true;
-                return Ok(());
-            }
-            Err(e) => return Err(e),
-        };
-        self.deleted = false;
+        let Some(meta) = self.stat()? else { return Ok(()) };
+        // Known from now on: an unchanged file is not read again.
+        self.file_id = std::os::unix::fs::MetadataExt::ino(&meta);
+        let size = meta.len();
         self.size = size;
         if size > rc.max_line_bytes {
             if self.offset != size {

@@ -7,7 +7,7 @@
 pub mod codex;
 pub mod gemini;
 
-use std::path::{Component, Path};
+use std::path::Path;
 
 use accrete_common::config::Agent;
 use accrete_common::proto::ToolCall;
@@ -52,13 +52,7 @@ pub struct Found {
 ///   (the prompts again) and `checkpoint-*.json` (saved copies of a chat)
 ///   repeat what the chats hold and are not read.
 pub fn classify(agent: Agent, rel: &Path) -> Option<Found> {
-    let parts: Vec<&str> = rel
-        .components()
-        .map(|c| match c {
-            Component::Normal(s) => s.to_str(),
-            _ => None,
-        })
-        .collect::<Option<_>>()?;
+    let parts = crate::files::names(rel)?;
     let file = *parts.last()?;
     match (agent, parts.as_slice()) {
         (Agent::Codex, ["sessions", .., _] | ["archived_sessions", .., _]) => {
@@ -67,23 +61,24 @@ pub fn classify(agent: Agent, rel: &Path) -> Option<Found> {
             Some(Found { format: Format::Codex, project: String::new(), session_id, agent_id: String::new() })
         }
         (Agent::Gemini, ["tmp", project, "chats", _]) => {
-            let (stem, format) = match file.strip_suffix(".jsonl") {
-                Some(s) => (s, Format::GeminiJsonl),
-                None => (file.strip_suffix(".json")?, Format::GeminiJson),
-            };
-            let stem = stem.strip_prefix("session-")?;
-            Some(Found { format, project: project.to_string(), session_id: stem.to_string(), agent_id: String::new() })
+            let (stem, format) = gemini_stem(file)?;
+            let session_id = stem.strip_prefix("session-")?.to_string();
+            Some(Found { format, project: project.to_string(), session_id, agent_id: String::new() })
         }
         // A subagent's run (v0.37+), in a folder named for its session.
         (Agent::Gemini, ["tmp", project, "chats", session, _]) => {
-            let (stem, format) = match file.strip_suffix(".jsonl") {
-                Some(s) => (s, Format::GeminiJsonl),
-                None => (file.strip_suffix(".json")?, Format::GeminiJson),
-            };
-            let (session_id, agent_id) = (session.to_string(), stem.to_string());
-            Some(Found { format, project: project.to_string(), session_id, agent_id })
+            let (stem, format) = gemini_stem(file)?;
+            Some(Found { format, project: project.to_string(), session_id: session.to_string(), agent_id: stem.into() })
         }
         _ => None,
+    }
+}
+
+/// A Gemini chat file's stem and layout (`.jsonl` from v0.39, `.json` before).
+fn gemini_stem(file: &str) -> Option<(&str, Format)> {
+    match file.strip_suffix(".jsonl") {
+        Some(s) => Some((s, Format::GeminiJsonl)),
+        None => Some((file.strip_suffix(".json")?, Format::GeminiJson)),
     }
 }
 
